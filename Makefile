@@ -1,0 +1,42 @@
+# The kit's commands. Each target builds its own virtual environment on first use.
+PYTHON ?= python3
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+SUBMISSIONS ?= build/demo/submissions
+JOBS   ?= 0
+
+.PHONY: help demo test data release grade bench clean distclean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+demo: $(VENV)/.installed  ## build data and release, grade sample submissions, print the grade table
+	$(PY) -m kit demo
+
+test: $(VENV)/.installed  ## run the kit's whole test suite
+	$(PY) -m pytest tests
+
+data: $(VENV)/.installed  ## build the built-in offline captioning dataset
+	$(PY) -m kit data
+
+release: $(VENV)/.installed  ## build the student release in build/release/
+	$(PY) -m kit release
+
+grade: $(VENV)/.installed  ## grade every submission in SUBMISSIONS=DIR (JOBS=n, default all cores)
+	$(PY) -m kit grade $(SUBMISSIONS) --jobs $(JOBS)
+
+bench: $(VENV)/.installed  ## run the benchmarks
+	$(PY) bench/bench_layers.py
+	$(PY) bench/bench_grading.py
+
+clean:  ## remove built course, release and grading output
+	rm -rf build
+
+distclean: clean  ## also remove the virtual environment and the built-in dataset
+	rm -rf $(VENV) datasets/builtin_captioning

@@ -1,0 +1,1 @@
+"""The cs231n package of the recurrent-network captioning assignment."""

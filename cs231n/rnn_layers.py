@@ -1,0 +1,386 @@
+"""Layers for recurrent networks, in plain numpy.
+
+Shapes: N batch, T time steps, D input dim, H hidden dim, V vocabulary size, M output dim.
+
+Every layer has a forward function that returns ``(out, cache)`` and a backward function that takes
+``(dout, cache)``. The cache holds whatever the backward pass needs; nothing outside this file looks
+inside it. A backward function never modifies the upstream gradient it is given.
+
+You write the bodies between ``### BEGIN SOLUTION`` and ``### END SOLUTION``. Keep the functions
+vectorised: no Python loops over the batch or the hidden units (a loop over time steps is fine).
+"""
+import numpy as np
+
+
+def affine_forward(x, w, b):
+    """Fully connected layer: out = x w + b.
+
+    Inputs:
+    - x: (N, d_1, ..., d_k); each example is flattened to D = d_1 * ... * d_k values
+    - w: weights, (D, M)
+    - b: biases, (M,)
+
+    Returns (out, cache) with out of shape (N, M).
+    """
+    out = x.reshape(x.shape[0], -1).dot(w) + b
+    return out, (x, w)
+
+
+def affine_backward(dout, cache):
+    """Backward pass of ``affine_forward``.
+
+    Inputs:
+    - dout: upstream gradient, (N, M)
+    - cache: from ``affine_forward``
+
+    Returns (dx, dw, db): dx has x's original shape, dw (D, M), db (M,).
+    """
+    x, w = cache
+    dx = dout.dot(w.T).reshape(x.shape)
+    dw = x.reshape(x.shape[0], -1).T.dot(dout)
+    db = dout.sum(axis=0)
+    return dx, dw, db
+
+
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    """One time step of a vanilla RNN with a tanh activation:
+
+        next_h = tanh(x Wx + prev_h Wh + b)
+
+    Inputs:
+    - x: input data for this time step, (N, D)
+    - prev_h: hidden state from the previous time step, (N, H)
+    - Wx: input-to-hidden weights, (D, H)
+    - Wh: hidden-to-hidden weights, (H, H)
+    - b: biases, (H,)
+
+    Returns (next_h, cache) with next_h of shape (N, H).
+    """
+    ### BEGIN SOLUTION
+    next_h = np.tanh(x.dot(Wx) + prev_h.dot(Wh) + b)
+    cache = (x, prev_h, Wx, Wh, next_h)
+    ### END SOLUTION
+    return next_h, cache
+
+
+def rnn_step_backward(dnext_h, cache):
+    """Backward pass of one vanilla RNN step.
+
+    With a = x Wx + prev_h Wh + b and next_h = tanh(a): da = dnext_h * (1 - next_h**2), then
+    dx = da Wx^T, dprev_h = da Wh^T, dWx = x^T da, dWh = prev_h^T da, db = sum of da over the batch.
+
+    Inputs:
+    - dnext_h: gradient of the loss with respect to next_h, (N, H)
+    - cache: from ``rnn_step_forward``
+
+    Returns (dx, dprev_h, dWx, dWh, db) with the shapes of (x, prev_h, Wx, Wh, b).
+    """
+    ### BEGIN SOLUTION
+    x, prev_h, Wx, Wh, next_h = cache
+    da = dnext_h * (1 - next_h * next_h)
+    dx = da.dot(Wx.T)
+    dprev_h = da.dot(Wh.T)
+    dWx = x.T.dot(da)
+    dWh = prev_h.T.dot(da)
+    db = da.sum(axis=0)
+    ### END SOLUTION
+    return dx, dprev_h, dWx, dWh, db
+
+
+def rnn_forward(x, h0, Wx, Wh, b):
+    """A vanilla RNN run over a whole sequence: h_t = tanh(x_t Wx + h_{t-1} Wh + b).
+
+    Inputs:
+    - x: input data for the whole sequence, (N, T, D)
+    - h0: initial hidden state, (N, H)
+    - Wx: input-to-hidden weights, (D, H)
+    - Wh: hidden-to-hidden weights, (H, H)
+    - b: biases, (H,)
+
+    Returns (h, cache): h (N, T, H) holds the T new hidden states (h_1 ... h_T), not h0.
+    """
+    ### BEGIN SOLUTION
+    N, T, _ = x.shape
+    h = np.empty((N, T, h0.shape[1]), dtype=np.result_type(x, h0, Wx))
+    prev_h = h0
+    for t in range(T):
+        prev_h, _ = rnn_step_forward(x[:, t], prev_h, Wx, Wh, b)
+        h[:, t] = prev_h
+    cache = (x, h0, Wx, Wh, h)
+    ### END SOLUTION
+    return h, cache
+
+
+def rnn_backward(dh, cache):
+    """Backward pass of ``rnn_forward`` (backpropagation through time).
+
+    Inputs:
+    - dh: upstream gradient of each step's output only, (N, T, H). The gradient that flows into
+      h_t from step t+1 is not in dh: add it here as you go back in time.
+    - cache: from ``rnn_forward``
+
+    Returns (dx, dh0, dWx, dWh, db) with the shapes of (x, h0, Wx, Wh, b).
+    """
+    ### BEGIN SOLUTION
+    x, h0, Wx, Wh, h = cache
+    N, T, _ = x.shape
+    # Gradient through tanh for every step, collected so the weight gradients are one matmul each.
+    da = np.empty_like(h)
+    dprev_h = np.zeros_like(h0)
+    for t in reversed(range(T)):
+        da[:, t] = (dh[:, t] + dprev_h) * (1 - h[:, t] * h[:, t])
+        dprev_h = da[:, t].dot(Wh.T)
+    dh0 = dprev_h
+    h_prev = np.concatenate([h0[:, None, :], h[:, :-1]], axis=1)
+    da_flat = da.reshape(N * T, -1)
+    dx = da_flat.dot(Wx.T).reshape(x.shape)
+    dWx = x.reshape(N * T, -1).T.dot(da_flat)
+    dWh = h_prev.reshape(N * T, -1).T.dot(da_flat)
+    db = da_flat.sum(axis=0)
+    ### END SOLUTION
+    return dx, dh0, dWx, dWh, db
+
+
+def word_embedding_forward(x, W):
+    """Word embeddings: look up the vector of each word, out[n, t] = W[x[n, t]].
+
+    Inputs:
+    - x: integer word indices, (N, T), each in [0, V)
+    - W: word vectors, one row per word, (V, D)
+
+    Returns (out, cache) with out of shape (N, T, D).
+    """
+    ### BEGIN SOLUTION
+    out = W[x]
+    cache = (x, W.shape)
+    ### END SOLUTION
+    return out, cache
+
+
+def word_embedding_backward(dout, cache):
+    """Backward pass of ``word_embedding_forward``.
+
+    Each word's row of dW is the sum of dout over every position that used that word (a word that
+    appears twice gets both gradients: see ``np.add.at``).
+
+    Inputs:
+    - dout: upstream gradient, (N, T, D)
+    - cache: from ``word_embedding_forward``
+
+    Returns dW, (V, D).
+    """
+    ### BEGIN SOLUTION
+    x, W_shape = cache
+    dW = np.zeros(W_shape, dtype=dout.dtype)
+    np.add.at(dW, x.ravel(), dout.reshape(-1, W_shape[1]))
+    ### END SOLUTION
+    return dW
+
+
+def sigmoid(x):
+    """Logistic function 1 / (1 + exp(-x)), elementwise, keeping x's dtype.
+
+    Computed as (1 + tanh(x / 2)) / 2, the same function, which never overflows for large
+    positive or negative x (exp(-x) would) and costs one pass over the array.
+    """
+    return 0.5 * (1 + np.tanh(0.5 * x))
+
+
+def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
+    """One time step of an LSTM.
+
+    a = x Wx + prev_h Wh + b is cut into four blocks of H columns, in the order i, f, o, g:
+        i = sigmoid(a_i)   input gate       f = sigmoid(a_f)   forget gate
+        o = sigmoid(a_o)   output gate      g = tanh(a_g)      candidate cell values
+        next_c = f * prev_c + i * g
+        next_h = o * tanh(next_c)
+
+    Inputs:
+    - x: input data for this time step, (N, D)
+    - prev_h: previous hidden state, (N, H)
+    - prev_c: previous cell state, (N, H)
+    - Wx: input-to-hidden weights, (D, 4H)
+    - Wh: hidden-to-hidden weights, (H, 4H)
+    - b: biases, (4H,)
+
+    Returns (next_h, next_c, cache), both states of shape (N, H).
+    """
+    ### BEGIN SOLUTION
+    H = prev_h.shape[1]
+    a = x.dot(Wx) + prev_h.dot(Wh) + b
+    ifo = sigmoid(a[:, :3 * H])
+    i, f, o = ifo[:, :H], ifo[:, H:2 * H], ifo[:, 2 * H:]
+    g = np.tanh(a[:, 3 * H:])
+    next_c = f * prev_c + i * g
+    tanh_c = np.tanh(next_c)
+    next_h = o * tanh_c
+    cache = (x, prev_h, prev_c, Wx, Wh, i, f, o, g, tanh_c)
+    ### END SOLUTION
+    return next_h, next_c, cache
+
+
+def lstm_step_backward(dnext_h, dnext_c, cache):
+    """Backward pass of one LSTM step.
+
+    The cell state receives gradient from next_h and from the next step:
+        dc = dnext_c + dnext_h * o * (1 - tanh(next_c)**2)
+    then di = dc * g, df = dc * prev_c, do = dnext_h * tanh(next_c), dg = dc * i, dprev_c = dc * f,
+    and each gate's pre-activation gradient goes through its sigmoid (s (1 - s)) or tanh (1 - g**2).
+
+    Inputs:
+    - dnext_h: gradient with respect to next_h, (N, H)
+    - dnext_c: gradient with respect to next_c, (N, H)
+    - cache: from ``lstm_step_forward``
+
+    Returns (dx, dprev_h, dprev_c, dWx, dWh, db) with the shapes of (x, prev_h, prev_c, Wx, Wh, b).
+    """
+    ### BEGIN SOLUTION
+    x, prev_h, prev_c, Wx, Wh, i, f, o, g, tanh_c = cache
+    dc = dnext_c + dnext_h * o * (1 - tanh_c * tanh_c)
+    da = np.concatenate([
+        dc * g * i * (1 - i),              # input gate
+        dc * prev_c * f * (1 - f),         # forget gate
+        dnext_h * tanh_c * o * (1 - o),    # output gate
+        dc * i * (1 - g * g),              # candidate values
+    ], axis=1)
+    dprev_c = dc * f
+    dx = da.dot(Wx.T)
+    dprev_h = da.dot(Wh.T)
+    dWx = x.T.dot(da)
+    dWh = prev_h.T.dot(da)
+    db = da.sum(axis=0)
+    ### END SOLUTION
+    return dx, dprev_h, dprev_c, dWx, dWh, db
+
+
+def lstm_forward(x, h0, Wx, Wh, b):
+    """An LSTM run over a whole sequence. The initial cell state c0 is zeros; the cell states stay
+    inside the layer.
+
+    Inputs:
+    - x: input data, (N, T, D)
+    - h0: initial hidden state, (N, H)
+    - Wx: input-to-hidden weights, (D, 4H)
+    - Wh: hidden-to-hidden weights, (H, 4H)
+    - b: biases, (4H,)
+
+    Returns (h, cache): h (N, T, H) holds the T new hidden states, not h0.
+    """
+    ### BEGIN SOLUTION
+    N, T, _ = x.shape
+    h = np.empty((N, T, h0.shape[1]), dtype=np.result_type(x, h0, Wx))
+    prev_h, prev_c = h0, np.zeros_like(h0)
+    steps = []
+    for t in range(T):
+        prev_h, prev_c, step_cache = lstm_step_forward(x[:, t], prev_h, prev_c, Wx, Wh, b)
+        h[:, t] = prev_h
+        steps.append(step_cache)
+    cache = (x, h0, Wx, Wh, h, steps)
+    ### END SOLUTION
+    return h, cache
+
+
+def lstm_backward(dh, cache):
+    """Backward pass of ``lstm_forward`` (backpropagation through time).
+
+    Inputs:
+    - dh: upstream gradient of each step's hidden output only, (N, T, H). The gradient carried from
+      step t+1 (into h_t and c_t) is added here; the cell-state gradient starts at zero.
+    - cache: from ``lstm_forward``
+
+    Returns (dx, dh0, dWx, dWh, db) with the shapes of (x, h0, Wx, Wh, b); dc0 is not returned.
+    """
+    ### BEGIN SOLUTION
+    x, h0, Wx, Wh, h, steps = cache
+    N, T, _ = x.shape
+    H = h0.shape[1]
+    # Gradient of each step's gate pre-activations a_t, collected so that the weight gradients are
+    # one matmul each over all N*T rows.
+    da = np.empty((N, T, 4 * H), dtype=h.dtype)
+    dprev_h = np.zeros_like(h0)
+    dprev_c = np.zeros_like(h0)
+    for t in reversed(range(T)):
+        _, _, prev_c, _, _, i, f, o, g, tanh_c = steps[t]
+        dnext_h = dh[:, t] + dprev_h
+        dc = dprev_c + dnext_h * o * (1 - tanh_c * tanh_c)
+        da[:, t, :H] = dc * g * i * (1 - i)
+        da[:, t, H:2 * H] = dc * prev_c * f * (1 - f)
+        da[:, t, 2 * H:3 * H] = dnext_h * tanh_c * o * (1 - o)
+        da[:, t, 3 * H:] = dc * i * (1 - g * g)
+        dprev_c = dc * f
+        dprev_h = da[:, t].dot(Wh.T)
+    dh0 = dprev_h
+    h_prev = np.concatenate([h0[:, None, :], h[:, :-1]], axis=1)
+    da_flat = da.reshape(N * T, 4 * H)
+    dx = da_flat.dot(Wx.T).reshape(x.shape)
+    dWx = x.reshape(N * T, -1).T.dot(da_flat)
+    dWh = h_prev.reshape(N * T, H).T.dot(da_flat)
+    db = da_flat.sum(axis=0)
+    ### END SOLUTION
+    return dx, dh0, dWx, dWh, db
+
+
+def temporal_affine_forward(x, w, b):
+    """An affine layer applied at every time step: out[n, t] = x[n, t] w + b.
+
+    Inputs:
+    - x: (N, T, D)
+    - w: weights, (D, M)
+    - b: biases, (M,)
+
+    Returns (out, cache) with out of shape (N, T, M).
+    """
+    N, T, D = x.shape
+    out = x.reshape(N * T, D).dot(w).reshape(N, T, -1) + b
+    return out, (x, w)
+
+
+def temporal_affine_backward(dout, cache):
+    """Backward pass of ``temporal_affine_forward``.
+
+    Returns (dx, dw, db) with the shapes of (x, w, b).
+    """
+    x, w = cache
+    N, T, D = x.shape
+    dout_flat = dout.reshape(N * T, -1)
+    dx = dout_flat.dot(w.T).reshape(N, T, D)
+    dw = x.reshape(N * T, D).T.dot(dout_flat)
+    db = dout_flat.sum(axis=0)
+    return dx, dw, db
+
+
+def temporal_softmax_loss(x, y, mask, verbose=False):
+    """Softmax cross-entropy summed over time steps and averaged over the batch:
+
+        loss = -(1/N) * sum_{n,t} mask[n, t] * log softmax(x[n, t])[y[n, t]]
+
+    Note the normalisation: divide by N, the number of sequences, not by the number of unmasked
+    words. Masked positions (mask False, e.g. <NULL> padding) add nothing to the loss or gradient.
+
+    Inputs:
+    - x: scores, (N, T, V)
+    - y: integer targets, (N, T), each in [0, V)
+    - mask: booleans, (N, T): whether each target counts
+    - verbose: print the shapes of the intermediate arrays
+
+    Returns (loss, dx): the scalar loss and its gradient with respect to x, (N, T, V).
+    """
+    ### BEGIN SOLUTION
+    N, T, V = x.shape
+    x_flat = x.reshape(N * T, V)
+    y_flat = y.reshape(N * T)
+    mask_flat = mask.reshape(N * T)
+
+    shifted = x_flat - x_flat.max(axis=1, keepdims=True)  # stable for large scores
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    rows = np.arange(N * T)
+    loss = -np.sum(mask_flat * log_probs[rows, y_flat]) / N
+
+    dx_flat = np.exp(log_probs)
+    dx_flat[rows, y_flat] -= 1
+    dx_flat *= mask_flat[:, None] / N
+    if verbose:
+        print("dx_flat:", dx_flat.shape)
+    dx = dx_flat.reshape(N, T, V)
+    ### END SOLUTION
+    return loss, dx

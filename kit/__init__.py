@@ -1,0 +1,1 @@
+"""Instructor tooling: build the data, the reference outputs and the release; grade; demo."""

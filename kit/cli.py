@@ -1,0 +1,28 @@
+"""One command line for the instructor tooling. Each command lives in its own module and registers
+its options through ``add_arguments(parser)`` and runs through ``run(args) -> int``."""
+import argparse
+import importlib
+
+# command name -> (module in kit/, one-line help)
+COMMANDS = {
+    "data": ("data", "build the built-in offline captioning dataset"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m kit",
+        description="Course kit for the RNN captioning assignment: data, release, grading, demo.")
+    sub = parser.add_subparsers(dest="command", metavar="command", required=True)
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(f"kit.{module_name}")
+        command = sub.add_parser(name, help=help_text, description=module.__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+        module.add_arguments(command)
+        command.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args) or 0
