@@ -1,0 +1,58 @@
+"""Run the notebooks' checks from a terminal, in the assignment folder:
+
+    python -m cs231n.check                      # every check
+    python -m cs231n.check lstm_step_backward   # one check
+    python -m cs231n.check 'rnn_*' temporal_softmax_loss
+    python -m cs231n.check --list               # the checks' names
+
+Each check prints the same PASS/FAIL lines as its notebook cell. The exit status is 0 when every
+check passed, 1 when one failed, 2 on a usage error (unknown name, missing reference outputs).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import checks
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m cs231n.check", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("names", nargs="*", metavar="name",
+                        help="checks to run: names or shell patterns like 'lstm_*' (default: all)")
+    parser.add_argument("--list", action="store_true", help="list the checks and what each one tests")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="print only FAIL lines and the summary")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.list:
+        for name, spec in checks.CHECKS.items():
+            print(f"{name:26s} {spec.fix}")
+        return 0
+    try:
+        names = checks.select(args.names or ["*"])
+        results = {name: checks.run(name) for name in names}
+    except (ValueError, checks.ReferenceOutputsError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+    failed = []
+    for name, lines in results.items():
+        for line in lines:
+            if not (args.quiet and line.passed):
+                print(line)
+        if not all(line.passed for line in lines):
+            failed.append(name)
+            print(f"  -> {checks.failure_message(name, lines)}")
+    passed = len(names) - len(failed)
+    print(f"\n{passed} of {len(names)} checks passed" + (f"; failed: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,116 @@
+"""Generate the reference outputs of the assignment's checks from the reference package.
+
+Runs every case of kit/check_cases.py (visible and hidden) through the reference solution in this
+repository's cs231n/ and writes ASSIGNMENT_DIR/cs231n/reference_outputs.npz, which the checks of
+the notebooks and of `python -m cs231n.check` compare with. The file is generated, never edited and
+never committed; the same code gives a byte-identical file.
+
+Before writing, the reference solution must pass every check on every case (otherwise a threshold
+or a case is wrong), and each case must test what it claims (e.g. that sampled captions end early).
+
+    python -m kit reference-outputs                  # into this repository (for running checks here)
+    python -m kit reference-outputs --dest build/x   # into build/x/cs231n/reference_outputs.npz
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+RELATIVE_PATH = Path("cs231n") / "reference_outputs.npz"
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def _reference_checks():
+    """cs231n.checks, making sure the cs231n package imported is this repository's reference."""
+    import cs231n
+    from cs231n import checks
+
+    where = Path(cs231n.__file__).resolve().parent
+    if where != ROOT / "cs231n":
+        raise RuntimeError(f"The reference outputs must come from the reference package {ROOT / 'cs231n'}, "
+                           f"but `import cs231n` gives {where}. Run from the repository root "
+                           f"(python -m kit reference-outputs).")
+    return checks
+
+
+def _check_robust_sampling(checks, case) -> None:
+    """Greedy captions must not hinge on a near-tie between two words: tiny changes of the
+    parameters must leave them unchanged (up to <END>), or another correct implementation could
+    round differently and fail."""
+    rng = np.random.RandomState(0)
+    for _ in range(3):
+        nudged = checks.Case(case.check, {k: v * (1 + 1e-9 * rng.randn(*v.shape))
+                                          if k.startswith("params/") else v
+                                          for k, v in case.inputs.items()},
+                             case.expected, case.label, case.hidden, case.options)
+        failed = [line for line in checks.run_cases([nudged]) if not line.passed]
+        if failed:
+            raise RuntimeError(f"{case.check} [{case.label}]: the reference captions change when the "
+                               f"parameters move by 1e-9 ({failed[0].text}); pick another seed")
+
+
+def reference_cases() -> list:
+    """Every case of kit.check_cases with its expected outputs filled in from the reference."""
+    checks = _reference_checks()
+    from . import check_cases
+
+    cases = check_cases.all_cases()
+    for case in cases:
+        case.expected = checks.outputs(case)
+        for requirement in check_cases.requirements(case):
+            problem = requirement(case, case.expected)
+            if problem:
+                raise RuntimeError(f"{case.check} [{case.label}]: {problem}")
+    failed = [line for line in checks.run_cases(cases) if not line.passed]
+    if failed:
+        raise RuntimeError("The reference solution fails its own checks:\n"
+                           + "\n".join(str(line) for line in failed))
+    for case in cases:
+        if case.check.endswith("_sample"):
+            _check_robust_sampling(checks, case)
+    return cases
+
+
+def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """An .npz that np.load reads, byte-identical for identical arrays: members sorted by name,
+    stored uncompressed with a fixed date. Written to a temporary name, then renamed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name in sorted(arrays):
+            buffer = io.BytesIO()
+            array = np.asarray(arrays[name])
+            if not array.flags.c_contiguous:
+                array = array.copy(order="C")
+            np.lib.format.write_array(buffer, array, allow_pickle=False)
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=_FIXED_TIME)
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, buffer.getvalue())
+    os.replace(tmp, path)
+
+
+def write_reference_outputs(assignment_dir: Path) -> list[Path]:
+    """Write every generated support file the checks need into an assignment folder (the folder
+    holding cs231n/); return their paths."""
+    checks = _reference_checks()
+    path = Path(assignment_dir) / RELATIVE_PATH
+    write_npz(path, checks.pack_cases(reference_cases()))
+    return [path]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dest", type=Path, default=ROOT, metavar="DIR",
+                        help=f"assignment folder to write {RELATIVE_PATH.as_posix()} into "
+                             f"(default: this repository, {ROOT})")
+
+
+def run(args: argparse.Namespace) -> int:
+    for path in write_reference_outputs(args.dest):
+        print(f"Wrote {path}")
+    return 0
