@@ -98,4 +98,4 @@ def captioning_loss(params, features, captions, cell_type, null=0):
     scores = h @ p["W_vocab"] + p["b_vocab"]
     loss = masked_cross_entropy(scores, captions_out, (captions_out != null).double())
     loss.backward()
-    return float(loss), {k: v.grad.numpy() for k, v in p.items()}
+    return float(loss.detach()), {k: v.grad.numpy() for k, v in p.items()}
