@@ -1,0 +1,322 @@
+"""Grade every submission of a folder, in parallel, into one nbgrader gradebook.
+
+Each entry of SUBMISSIONS is one student, named by the entry: a folder or a .zip holding that
+student's copy of the release folder (with or without one top-level folder). For each student the
+kit builds the nbgrader submission (answer cells of the notebooks, the student's cs231n/, plus the
+hidden-check notebook), autogrades it with nbgrader in a separate process with its own course
+folder and gradebook, generates the feedback HTML, and merges the scores into the class gradebook
+(one student at a time, so the gradebook stays consistent whatever --jobs is).
+
+Limits: each cell has --cell-timeout seconds, each submission --submission-timeout seconds and
+--memory-mb of address space per process. A submission that hits a limit keeps the points it
+earned before; the status column says which limit it hit; the run goes on.
+
+Output (under --out, default build/grading/): grades.csv (student, score, max_score, one column
+per notebook, status), scores.png (the class's score distribution); feedback HTML in
+<course>/feedback/<student>/rnn_captioning/; autograded notebooks in <course>/autograded/.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import course, gradebook, report, submissions
+from .nbgrader_api import check, course_id, open_api, sqlite_url
+from .worker import REPORT
+
+GRADING = course.BUILD / "grading"
+GRACE = 60            # seconds a worker gets beyond the submission's limit before it is killed
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one submission."""
+    cell_timeout: int = 120
+    submission_timeout: int = 1200
+    memory_mb: int = 4096
+    max_output_bytes: int = 1_000_000
+
+
+@dataclass
+class Setup:
+    """Everything grading needs that is the same for every student."""
+    course_dir: Path
+    out_dir: Path
+    db_url: str
+    release_dir: Path          # nbgrader's student version: the notebooks answers are put into
+    grading_source: Path       # the course source with stubbed student files and the hidden checks
+    template_db: Path          # a gradebook holding the assignment only
+    student_files: list[str]
+    extra_notebooks: list[Path]
+    datasets_dir: Path | None
+
+
+@dataclass
+class Outcome:
+    """How grading one student went."""
+    student: str
+    notes: list[str] = field(default_factory=list)
+    graded: bool = False
+    seconds: float = 0.0
+
+    @property
+    def status(self) -> str:
+        return "; ".join(self.notes) if self.notes else "ok"
+
+
+def prepare(course_dir: Path = course.COURSE, out_dir: Path = GRADING, db_url: str | None = None,
+            root: Path = course.ROOT, write_support=None, datasets_dir: Path | None = None) -> Setup:
+    """Build the course (as the release does), the grading source and the template gradebook."""
+    from .release import prepare_course
+
+    course_dir, out_dir = Path(course_dir).resolve(), Path(out_dir).resolve()
+    db_url = db_url or sqlite_url(course_dir / "gradebook.db")
+    release_dir = prepare_course(course_dir, db_url, root, write_support)
+    source = course_dir / "source" / course.ASSIGNMENT
+
+    template = out_dir / "template"
+    if template.exists():
+        shutil.rmtree(template)
+    grading_source = template / "source" / course.ASSIGNMENT
+    shutil.copytree(source, grading_source, ignore=course.IGNORE)
+    from . import stubs
+    stubs.stub_package(grading_source / stubs.PACKAGE)
+    shutil.copy2(course_dir / "nbgrader_config.py", template / "nbgrader_config.py")
+    check(open_api(template).generate_assignment(course.ASSIGNMENT, force=True, create=True),
+          "generate_assignment (grading template)")
+    extra = [grading_source / name for name in course.REFERENCE_ONLY if name.endswith(".ipynb")]
+    return Setup(course_dir, out_dir, db_url, release_dir, grading_source,
+                 template / "gradebook.db", course.student_files(source), extra, datasets_dir)
+
+
+def worker_env(setup: Setup, limits: Limits) -> dict:
+    """The environment of a worker and of the kernels it starts: no PYTHONPATH (a kernel must find
+    the student's cs231n/ and nothing else), one thread per library, the shared dataset."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONSTARTUP")}
+    env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+               MALLOC_ARENA_MAX="2", MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1",
+               KIT_CHECK_TIMEOUT=str(max(5, limits.cell_timeout - 5)))
+    if setup.datasets_dir is not None:
+        env["CS231N_DATASETS"] = str(setup.datasets_dir)
+    return env
+
+
+def _kill_tree(pid: int) -> None:
+    """Kill a process and everything it started (kernels run in their own sessions)."""
+    import psutil
+    try:
+        parent = psutil.Process(pid)
+        family = parent.children(recursive=True) + [parent]
+    except psutil.NoSuchProcess:
+        return
+    for proc in family:
+        try:
+            proc.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(family, timeout=10)
+
+
+def grade_one(setup: Setup, sub: submissions.Submission, limits: Limits, env: dict) -> Outcome:
+    """Build the student's course folder, run the worker on it and wait (at most the submission's
+    time limit plus a grace period). Runs in a thread; touches nothing shared."""
+    started = time.time()
+    outcome = Outcome(sub.student, list(sub.notes))
+    work = setup.out_dir / "work" / sub.student
+    if work.exists():
+        _rmtree(work)
+    root = work / "course"
+    shutil.copytree(setup.grading_source, root / "source" / course.ASSIGNMENT)
+    shutil.copy2(setup.template_db, root / "gradebook.db")
+    shutil.copy2(setup.grading_source.parent.parent / "nbgrader_config.py", root)
+    dest = root / "submitted" / sub.student / course.ASSIGNMENT
+    try:
+        submissions.assemble(sub, setup.release_dir, setup.extra_notebooks, setup.student_files,
+                             dest, work)
+    except Exception as error:  # noqa: BLE001 - one unreadable submission never stops the run
+        outcome.notes.append(f"could not read the submission ({type(error).__name__}: {error})")
+        outcome.seconds = time.time() - started
+        return outcome
+    outcome.notes[:] = sub.notes
+    job = {"course": str(root), "student": sub.student, "assignment": course.ASSIGNMENT,
+           "deadline": time.time() + limits.submission_timeout, **asdict(limits)}
+    (work / "job.json").write_text(json.dumps(job), encoding="utf-8")
+    with open(work / "worker.log", "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "kit.worker", str(work / "job.json")],
+                                cwd=course.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        try:
+            proc.wait(timeout=limits.submission_timeout + GRACE)
+        except subprocess.TimeoutExpired:
+            _kill_tree(proc.pid)
+            proc.wait()
+            outcome.notes.append(f"submission time limit ({limits.submission_timeout} s) hit: "
+                                 "grading stopped")
+    _kill_tree_of_group(proc.pid)
+    result_file = work / REPORT
+    if result_file.is_file():
+        result = json.loads(result_file.read_text(encoding="utf-8"))
+        outcome.notes.extend(result.get("problems", []))
+        if "crash" in result:
+            outcome.notes.append(f"grader error: {result['crash']}")
+        elif not result.get("autograde", {}).get("success"):
+            outcome.notes.append(f"autograde failed: {result['autograde'].get('error', '')}")
+        elif not result.get("feedback", {}).get("success", False):
+            outcome.notes.append("no feedback: " + result.get("feedback", {}).get("error", ""))
+        outcome.graded = result.get("autograde", {}).get("success", False)
+    elif proc.returncode not in (0, None) and not any("time limit" in n for n in outcome.notes):
+        outcome.notes.append(f"grader stopped with exit code {proc.returncode} "
+                             f"(see {work / 'worker.log'})")
+    outcome.seconds = time.time() - started
+    return outcome
+
+
+def _kill_tree_of_group(pid: int) -> None:
+    """Kill what is left of a finished worker's process group (a kernel's child processes)."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _rmtree(path: Path) -> None:
+    """Remove a folder, including the read-only files nbgrader writes."""
+    from nbgrader.utils import rmtree
+    rmtree(str(path))
+
+
+def _replace_folder(src: Path, dest: Path) -> None:
+    if dest.exists():
+        _rmtree(dest)
+    if src.exists():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(src, dest)
+
+
+def collect(setup: Setup, outcome: Outcome) -> None:
+    """Merge a graded student into the class: gradebook scores, then the submitted, autograded and
+    feedback folders of the course. Runs in the main thread only, one student at a time."""
+    work = setup.out_dir / "work" / outcome.student / "course"
+    worker_db = work / "gradebook.db"
+    source_url = sqlite_url(worker_db) if worker_db.is_file() else None
+    merged = gradebook.merge_submission(source_url, setup.db_url, course_id(setup.course_dir),
+                                        course.ASSIGNMENT, outcome.student)
+    if not merged and not outcome.notes:
+        outcome.notes.append("not graded")
+    for step in ("submitted", "autograded", "feedback"):
+        _replace_folder(work / step / outcome.student / course.ASSIGNMENT,
+                        setup.course_dir / step / outcome.student / course.ASSIGNMENT)
+
+
+def grade_class(submissions_dir: Path, setup: Setup, limits: Limits = Limits(), jobs: int = 0,
+                only: str | None = None, keep_work: bool = False, progress=print) -> list[Outcome]:
+    """Grade every submission of submissions_dir (or only the student `only`) with `jobs` workers
+    (0: one per core); returns the outcomes in student order. Writes status.json, grades.csv and
+    scores.png into setup.out_dir."""
+    found = submissions.find_submissions(submissions_dir)
+    if only is not None:
+        found = [s for s in found if s.student == only]
+        if not found:
+            raise submissions.SubmissionsError(
+                f"no submission of student {only!r} in {submissions_dir}; the students are: "
+                + ", ".join(s.student for s in submissions.find_submissions(submissions_dir)))
+    jobs = jobs or os.cpu_count() or 1
+    env = worker_env(setup, limits)
+    _warm_up(env)
+    outcomes = []
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(grade_one, setup, sub, limits, env) for sub in found]
+        for future in as_completed(futures):
+            outcome = future.result()
+            collect(setup, outcome)
+            if not keep_work:
+                _rmtree(setup.out_dir / "work" / outcome.student)
+            progress(f"  graded {outcome.student} in {outcome.seconds:.0f} s: {outcome.status}")
+            outcomes.append(outcome)
+    report.save_statuses(setup.out_dir, {o.student: o.status for o in outcomes})
+    report.write_outputs(setup)
+    return sorted(outcomes, key=lambda o: o.student)
+
+
+def _warm_up(env: dict) -> None:
+    """Build the dataset and matplotlib's font cache once, before parallel kernels would each do
+    it (and print a stderr notice that would cost a test cell its points)."""
+    code = ("import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot\n"
+            "from cs231n.coco_utils import default_data_dir; default_data_dir()\n")
+    subprocess.run([sys.executable, "-c", code], cwd=course.ROOT, env=env, check=False,
+                   stdout=subprocess.DEVNULL)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = Limits()
+    parser.add_argument("submissions", type=Path,
+                        help="folder with one entry (a folder or a .zip) per student")
+    parser.add_argument("--jobs", "-j", type=int, default=0,
+                        help="submissions graded at the same time (default 0: one per core)")
+    parser.add_argument("--student", metavar="ID",
+                        help="grade (or regrade) only this student; the others keep their scores")
+    parser.add_argument("--cell-timeout", type=int, default=defaults.cell_timeout, metavar="S",
+                        help="seconds one cell may run (default: %(default)s)")
+    parser.add_argument("--submission-timeout", type=int, default=defaults.submission_timeout,
+                        metavar="S", help="seconds one submission may take in all "
+                                          "(default: %(default)s)")
+    parser.add_argument("--memory-mb", type=int, default=defaults.memory_mb, metavar="MB",
+                        help="address-space cap of each grading process, 0 for none "
+                             "(default: %(default)s)")
+    parser.add_argument("--max-output", type=int, default=defaults.max_output_bytes,
+                        metavar="BYTES", help="output kept per cell (default: %(default)s)")
+    parser.add_argument("--db", metavar="URL",
+                        help="class gradebook URL, e.g. postgresql://user@host/course "
+                             "(default: sqlite:///<course>/gradebook.db)")
+    parser.add_argument("--course", type=Path, default=course.COURSE,
+                        help="the nbgrader course folder (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=GRADING,
+                        help="where grades.csv and scores.png go (default: %(default)s)")
+    parser.add_argument("--datasets", type=Path, metavar="DIR",
+                        help="datasets folder for the grading kernels (default: $CS231N_DATASETS "
+                             "or datasets/ of this repository)")
+    parser.add_argument("--keep-work", action="store_true",
+                        help="keep each student's grading folder under <out>/work/ (debugging)")
+
+
+def limits_from(args: argparse.Namespace) -> Limits:
+    for name in ("cell_timeout", "submission_timeout", "memory_mb", "max_output"):
+        if getattr(args, name) < 0:
+            raise ValueError(f"--{name.replace('_', '-')} must be >= 0, got {getattr(args, name)}")
+    return Limits(args.cell_timeout, args.submission_timeout, args.memory_mb, args.max_output)
+
+
+def default_datasets() -> Path:
+    return Path(os.environ.get("CS231N_DATASETS") or course.ROOT / "datasets")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        limits = limits_from(args)
+        found = submissions.find_submissions(args.submissions)
+    except (ValueError, submissions.SubmissionsError) as error:
+        print(f"error: {error}")
+        return 2
+    print(f"Preparing the course in {args.course} ...")
+    setup = prepare(args.course, args.out, args.db, datasets_dir=args.datasets or default_datasets())
+    jobs = args.jobs or os.cpu_count() or 1
+    count = 1 if args.student else len(found)
+    print(f"Grading {count} submission(s) with {min(jobs, count)} parallel worker(s) ...")
+    start = time.time()
+    try:
+        grade_class(args.submissions, setup, limits, args.jobs, args.student, args.keep_work)
+    except submissions.SubmissionsError as error:
+        print(f"error: {error}")
+        return 2
+    print(f"Graded in {time.time() - start:.0f} s.\n")
+    report.print_summary(setup)
+    return 0

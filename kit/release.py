@@ -1,0 +1,159 @@
+"""Build the student release: build/release/rnn_captioning/ and build/release/rnn_captioning.zip.
+
+Steps: assemble the nbgrader course in build/course/ from assignments/, cs231n/ and datasets/;
+run `nbgrader generate_assignment` (which strips the solutions of the notebooks and records the
+test cells in the gradebook); replace every solution region of the student files in cs231n/ by a
+`# YOUR CODE HERE` stub (nbgrader copies .py files verbatim); leave out the reference-only files;
+add a README for students and requirements.txt; then check the folder and the zip for leaks (no
+line of any solution region, no solution marker, no reference-only file). A release that fails the
+check is not written.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import course, leaks, stubs
+from .nbgrader_api import check, open_api
+
+RELEASE = course.BUILD / "release"
+STUDENT_README = "STUDENT_README.md"
+
+
+class ReleaseError(RuntimeError):
+    """A release that would leak a solution or miss a file students need."""
+
+
+@dataclass(frozen=True)
+class Release:
+    folder: Path
+    archive: Path
+    student_files: list[str]
+    notebooks: list[str]
+
+
+def prepare_course(course_dir: Path = course.COURSE, db_url: str | None = None,
+                   root: Path = course.ROOT, write_support=None) -> Path:
+    """Build the course and run nbgrader generate_assignment; return nbgrader's release folder
+    (course_dir/release/rnn_captioning/), stubbed and without reference-only files."""
+    course.build_course(course_dir, root=root, write_support=write_support)
+    api = open_api(course_dir, db_url)
+    check(api.generate_assignment(course.ASSIGNMENT, force=True, create=True),
+          "generate_assignment")
+    released = Path(course_dir) / "release" / course.ASSIGNMENT
+    course.strip_student_version(released)
+    return released
+
+
+def release_problems(files: list[tuple[str, bytes]], secrets: set[str],
+                     student_files: list[str], notebooks: list[str]) -> list[leaks.Leak]:
+    """Leaks and missing files of a release given as (path relative to the assignment, content)."""
+    problems = leaks.find_leaks(files, secrets, course.REFERENCE_ONLY)
+    present = {path for path, _ in files}
+    for needed in student_files + [f"{name}.ipynb" for name in notebooks] + ["README.md"]:
+        if needed not in present:
+            problems.append(leaks.Leak(needed, "missing from the release"))
+    return problems
+
+
+def _zip_folder(folder: Path, archive: Path, top: str) -> None:
+    tmp = archive.with_name(archive.name + ".tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(folder.rglob("*")):
+            zf.write(path, f"{top}/{path.relative_to(folder).as_posix()}")
+    tmp.replace(archive)
+
+
+def _strip_top(files, top: str):
+    prefix = top + "/"
+    return [(path[len(prefix):] if path.startswith(prefix) else path, data) for path, data in files]
+
+
+def build_release(course_dir: Path = course.COURSE, out_dir: Path = RELEASE,
+                  db_url: str | None = None, root: Path = course.ROOT,
+                  write_support=None) -> Release:
+    """Build, check and write the student release folder and zip into out_dir."""
+    root, out_dir = Path(root), Path(out_dir)
+    released = prepare_course(course_dir, db_url, root, write_support)
+    source = Path(course_dir) / "source" / course.ASSIGNMENT
+    student_files = course.student_files(source)
+    notebooks = course.notebook_names(source)
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    name = course.ASSIGNMENT
+    tmp = out_dir / f".{name}.tmp"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    shutil.copytree(released, tmp, ignore=course.IGNORE)
+    for dirpath, _, filenames in os.walk(tmp):   # nbgrader writes read-only files
+        for filename in filenames:
+            os.chmod(Path(dirpath) / filename, 0o644)
+    shutil.copy2(root / "assignments" / STUDENT_README, tmp / "README.md")
+    shutil.copy2(root / "requirements.txt", tmp / "requirements.txt")
+
+    secrets = leaks.secret_lines(leaks.walk_folder(source))
+    problems = release_problems(list(leaks.walk_folder(tmp)), secrets, student_files, notebooks)
+    archive = out_dir / f"{name}.zip"
+    if not problems:
+        tmp_archive = out_dir / f".{name}.zip.tmp"
+        _zip_folder(tmp, tmp_archive, name)
+        zipped = _strip_top(list(leaks.walk_zip(tmp_archive)), name)
+        problems = release_problems(zipped, secrets, student_files, notebooks)
+    if problems:
+        shutil.rmtree(tmp)
+        raise ReleaseError("the release was not written:\n" + "\n".join(f"  {p}" for p in problems))
+    folder = out_dir / name
+    if folder.exists():
+        shutil.rmtree(folder)
+    tmp.replace(folder)
+    tmp_archive.replace(archive)
+    return Release(folder, archive, student_files, notebooks)
+
+
+def check_release(folder: Path, course_dir: Path = course.COURSE) -> list[leaks.Leak]:
+    """Leak-check an existing release folder or zip against the built course's source."""
+    source = Path(course_dir) / "source" / course.ASSIGNMENT
+    secrets = leaks.secret_lines(leaks.walk_folder(source))
+    folder = Path(folder)
+    if folder.suffix == ".zip":
+        files = _strip_top(list(leaks.walk_zip(folder)), course.ASSIGNMENT)
+    else:
+        files = list(leaks.walk_folder(folder))
+    return release_problems(files, secrets, course.student_files(source),
+                            course.notebook_names(source))
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, default=RELEASE,
+                        help="folder that receives rnn_captioning/ and rnn_captioning.zip "
+                             "(default: %(default)s)")
+    parser.add_argument("--course", type=Path, default=course.COURSE,
+                        help="where to build the nbgrader course (default: %(default)s)")
+    parser.add_argument("--db", metavar="URL",
+                        help="gradebook database URL, e.g. postgresql://user@host/course "
+                             "(default: sqlite:///<course>/gradebook.db)")
+    parser.add_argument("--check", type=Path, metavar="PATH",
+                        help="only leak-check an existing release folder or zip and exit")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.check:
+        problems = check_release(args.check, args.course)
+        for problem in problems:
+            print(f"LEAK {problem}")
+        print(f"{args.check}: {'leaks found' if problems else 'no leaks'}")
+        return 1 if problems else 0
+    try:
+        release = build_release(args.course, args.out, args.db)
+    except (ReleaseError, stubs.MarkerError) as error:
+        print(f"error: {error}")
+        return 1
+    print(f"Student release: {release.folder}/ and {release.archive}")
+    print(f"  notebooks: {', '.join(release.notebooks)}")
+    print(f"  student files (stubbed): {', '.join(release.student_files)}")
+    print("  leak check: no solution line, no marker, no reference-only file")
+    return 0

@@ -1,0 +1,265 @@
+"""Turning a folder of student submissions into nbgrader's submitted/<student>/<assignment>/ folders.
+
+Every entry of the submissions folder is one student, named by the entry: a folder or a .zip that
+holds the student's copy of the release folder, with or without one top-level folder. What is
+taken from a submission:
+
+- every file except notebooks, caches, datasets and oversized files, as it is (the grader restores
+  the support files from the course source, so only the student files matter);
+- from each notebook, the answer cells (nbgrader solution cells, matched by their grade id). Every
+  other cell comes from the release, so edited, deleted or added cells change nothing. A notebook
+  that is missing, renamed or not valid JSON is graded as the release notebook with the student's
+  package (and the status says so);
+- the kit's hidden-check notebook is added.
+
+Each step that does not go as expected adds a short note, shown in the grade table's status column.
+"""
+from __future__ import annotations
+
+import copy
+import difflib
+import re
+import shutil
+import stat
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import nbformat
+
+MAX_FILE_BYTES = 20 * 2**20
+MAX_SUBMISSION_BYTES = 200 * 2**20
+JUNK = {"__MACOSX", ".DS_Store", "__pycache__", ".ipynb_checkpoints", "Thumbs.db"}
+SKIPPED_DIRS = {"builtin_captioning", "coco_captioning", ".git"}
+_SAFE_ID = re.compile(r"[^A-Za-z0-9_.@-]+")
+
+
+@dataclass
+class Submission:
+    """One student's entry of the submissions folder and what intake noticed about it."""
+    student: str
+    entry: Path
+    notes: list[str] = field(default_factory=list)
+
+
+class SubmissionsError(ValueError):
+    """A submissions folder that cannot be graded at all."""
+
+
+def student_id(entry: Path) -> str:
+    """The nbgrader student id of an entry: its name (a zip without .zip), with characters other
+    than letters, digits and ``_ . @ -`` replaced by ``_``."""
+    name = entry.name[:-4] if entry.name.lower().endswith(".zip") else entry.name
+    return _SAFE_ID.sub("_", name).strip("._") or "_"
+
+
+def find_submissions(directory: Path) -> list[Submission]:
+    """The submissions of a folder, sorted by student id. Hidden entries (.name) are ignored; any
+    other entry is a student, even one the kit cannot read (its notes say why)."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise SubmissionsError(f"{directory} is not a folder: expected a folder with one entry "
+                               "(a folder or a .zip) per student")
+    found: dict[str, Submission] = {}
+    for entry in sorted(directory.iterdir()):
+        if entry.name.startswith(".") or entry.name in JUNK:
+            continue
+        sub = Submission(student_id(entry), entry)
+        if sub.student in found:
+            raise SubmissionsError(f"{found[sub.student].entry.name} and {entry.name} both give the "
+                                   f"student id {sub.student!r}: rename one of them")
+        if not (entry.is_dir() or entry.name.lower().endswith(".zip")):
+            sub.notes.append(f"{entry.name} is neither a folder nor a .zip: nothing to grade")
+        found[sub.student] = sub
+    if not found:
+        raise SubmissionsError(f"{directory} holds no submissions: expected one folder or .zip "
+                               "per student")
+    return [found[key] for key in sorted(found)]
+
+
+def _is_junk(path: PurePosixPath | Path) -> bool:
+    return any(part in JUNK or part in SKIPPED_DIRS for part in path.parts)
+
+
+def extract_zip(archive: Path, dest: Path, notes: list[str]) -> None:
+    """Extract a submission zip safely: no path outside dest, no links, at most
+    MAX_SUBMISSION_BYTES in total and MAX_FILE_BYTES per file."""
+    try:
+        zf = zipfile.ZipFile(archive)
+    except (zipfile.BadZipFile, OSError) as error:
+        notes.append(f"{archive.name} is not a readable zip ({error}): nothing to grade")
+        return
+    total, skipped = 0, []
+    with zf:
+        for info in zf.infolist():
+            member = PurePosixPath(info.filename.replace("\\", "/"))
+            if info.is_dir() or _is_junk(member):
+                continue
+            is_link = stat.S_ISLNK(info.external_attr >> 16)
+            if member.is_absolute() or ".." in member.parts or is_link:
+                skipped.append(info.filename)
+                continue
+            if info.file_size > MAX_FILE_BYTES or total + info.file_size > MAX_SUBMISSION_BYTES:
+                skipped.append(f"{info.filename} (too large)")
+                continue
+            total += info.file_size
+            target = dest.joinpath(*member.parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                with zf.open(info) as src, open(target, "wb") as out:
+                    shutil.copyfileobj(src, out)
+            except (zipfile.BadZipFile, OSError, EOFError) as error:
+                skipped.append(f"{info.filename} ({error})")
+    if skipped:
+        notes.append(f"skipped {len(skipped)} zip member(s): {', '.join(skipped[:3])}"
+                     + (" ..." if len(skipped) > 3 else ""))
+
+
+def find_root(folder: Path, notebooks: list[str]) -> Path:
+    """The folder that holds the student's copy of the release: folder itself, or the single
+    folder inside it (a zip of the release folder), at most three levels down."""
+    current = Path(folder)
+    for _ in range(3):
+        entries = [e for e in current.iterdir() if not _is_junk(PurePosixPath(e.name))]
+        has_notebooks = any(e.suffix == ".ipynb" for e in entries)
+        if has_notebooks or (current / "cs231n").is_dir():
+            return current
+        if len(entries) == 1 and entries[0].is_dir():
+            current = entries[0]
+            continue
+        break
+    return current
+
+
+def copy_files(root: Path, dest: Path, notes: list[str]) -> None:
+    """Copy a student's files (not notebooks, links, caches, datasets) from root to dest."""
+    skipped = []
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if _is_junk(relative) or path.suffix == ".ipynb":
+            continue
+        if path.is_symlink():
+            skipped.append(f"{relative.as_posix()} (a link)")
+            continue
+        if not path.is_file():
+            continue
+        if path.stat().st_size > MAX_FILE_BYTES:
+            skipped.append(f"{relative.as_posix()} (too large)")
+            continue
+        target = dest / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    if skipped:
+        notes.append(f"skipped {', '.join(skipped[:3])}" + (" ..." if len(skipped) > 3 else ""))
+
+
+def _grade_ids(nb) -> set[str]:
+    return {cell.metadata.get("nbgrader", {}).get("grade_id") for cell in nb.cells
+            if cell.metadata.get("nbgrader", {}).get("grade_id")}
+
+
+def _read_notebook(path: Path):
+    """(notebook, None) or (None, what is wrong with it)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return None, f"cannot be read ({error})"
+    try:
+        nb = nbformat.reads(text, as_version=4)
+        if not isinstance(nb.get("cells"), list):
+            raise ValueError("no cells")
+        return nb, None
+    except Exception as error:  # noqa: BLE001 - nbformat raises many kinds of errors
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        return None, f"is not a valid notebook ({first[:80]})"
+
+
+def match_notebooks(root: Path, released: dict) -> dict[str, Path | None]:
+    """For each release notebook name, the student's notebook file: the same name, else the
+    renamed copy that shares most of its grade ids (or, without any, the most similar name)."""
+    found = {name: root / f"{name}.ipynb" for name in released
+             if (root / f"{name}.ipynb").is_file()}
+    others = [p for p in sorted(root.rglob("*.ipynb"))
+              if not _is_junk(p.relative_to(root)) and p not in found.values()]
+    readable = {p: _read_notebook(p)[0] for p in others}
+    for name in released:
+        if name in found or not others:
+            continue
+        wanted = _grade_ids(released[name])
+
+        def score(path):
+            nb = readable.get(path)
+            shared = len(wanted & _grade_ids(nb)) if nb is not None else 0
+            return shared, difflib.SequenceMatcher(None, name.lower(), path.stem.lower()).ratio()
+
+        best = max(others, key=score)
+        shared, similarity = score(best)
+        if shared > 0 or similarity >= 0.6:
+            found[name] = best
+            others.remove(best)
+    return {name: found.get(name) for name in released}
+
+
+def rebuild_notebook(release_nb, student_nb):
+    """The release notebook with the student's answer cells (solution cells with the same grade
+    id) put in; every other cell is the release's."""
+    answers = {}
+    for cell in student_nb.cells if student_nb is not None else []:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution") and meta.get("grade_id"):
+            answers.setdefault(meta["grade_id"], cell)
+    nb = copy.deepcopy(release_nb)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution") and meta.get("grade_id") in answers:
+            cell.source = answers[meta["grade_id"]].source
+    return nb
+
+
+def assemble(submission: Submission, release_dir: Path, extra_notebooks: list[Path],
+             student_files: list[str], dest: Path, scratch: Path) -> None:
+    """Write the nbgrader submission folder dest (submitted/<student>/<assignment>/) of one
+    student from their entry, the release folder (its notebooks) and the extra notebooks the kit
+    adds; intake notes go to submission.notes."""
+    notes = submission.notes
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    entry = submission.entry
+    root = None
+    if entry.is_dir():
+        root = find_root(entry, [])
+    elif entry.name.lower().endswith(".zip"):
+        unpacked = scratch / "unpacked"
+        if unpacked.exists():
+            shutil.rmtree(unpacked)
+        unpacked.mkdir(parents=True)
+        extract_zip(entry, unpacked, notes)
+        root = find_root(unpacked, [])
+
+    released = {p.stem: nbformat.read(p, as_version=4) for p in sorted(release_dir.glob("*.ipynb"))}
+    if root is not None:
+        copy_files(root, dest, notes)
+        matches = match_notebooks(root, released)
+    else:
+        matches = {name: None for name in released}
+    for name, release_nb in released.items():
+        path = matches[name]
+        student_nb = None
+        if path is None:
+            if root is not None:
+                notes.append(f"{name}.ipynb missing: graded the release notebook")
+        else:
+            student_nb, problem = _read_notebook(path)
+            relative = path.relative_to(root).as_posix()
+            if problem:
+                notes.append(f"{relative} {problem}: graded the release notebook")
+            elif relative != f"{name}.ipynb":
+                notes.append(f"{relative} graded as {name}.ipynb")
+        nbformat.write(rebuild_notebook(release_nb, student_nb), dest / f"{name}.ipynb")
+    for notebook in extra_notebooks:
+        shutil.copyfile(notebook, dest / notebook.name)
+    if root is not None:
+        missing = [f for f in student_files if not (dest / f).is_file()]
+        if missing:
+            notes.append(f"missing {', '.join(missing)}")

@@ -1,0 +1,101 @@
+"""Grade one submission in its own nbgrader course folder: ``python -m kit.worker JOB.json``.
+
+``python -m kit grade`` starts one such process per student (in a new process group, so that a
+submission that outlives its time limit is killed with everything it started) after writing the
+course folder: nbgrader_config.py, source/<assignment>/ (student files stubbed), gradebook.db (the
+assignment only) and submitted/<student>/<assignment>/. The worker caps its own address space (the
+kernels it starts inherit the cap), runs nbgrader autograde with the kit's limits and
+generate_feedback, and writes a JSON report of what went wrong, if anything.
+"""
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+REPORT = "report.json"
+
+
+def limit_memory(megabytes: int) -> None:
+    """Cap the address space of this process and of everything it starts (0: no cap)."""
+    if megabytes > 0:
+        cap = megabytes * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+
+def grading_config(job: dict):
+    """nbgrader configuration overrides for one submission: the kit's Execute and its limits."""
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern,
+                                        LimitOutput, SaveAutoGrades)
+    from traitlets.config import Config
+
+    from .execute import LimitedExecute
+
+    c = Config()
+    c.Execute.timeout = job["cell_timeout"]
+    c.ExecutePreprocessor.timeout = job["cell_timeout"]
+    c.LimitedExecute.deadline = job["deadline"]
+    c.LimitedExecute.submission_timeout = job["submission_timeout"]
+    c.LimitedExecute.max_output_bytes = job["max_output_bytes"]
+    c.Autograde.autograde_preprocessors = [
+        LimitedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+        AssignLatePenalties, CheckCellMetadata]
+    return c
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in (text or "").strip().splitlines() if line.strip()]
+    return lines[-1][:200] if lines else ""
+
+
+def grade(job: dict) -> dict:
+    """Autograde and generate feedback for the job's student; returns the report."""
+    from . import problems
+    from .nbgrader_api import open_api
+
+    course = Path(job["course"])
+    api = open_api(course, overrides=grading_config(job))
+    report: dict = {"student": job["student"], "started": time.time()}
+    result = api.autograde(job["assignment"], job["student"], force=True, create=True)
+    report["autograde"] = {"success": bool(result.get("success")),
+                           "error": _last_line(result.get("error", ""))}
+    autograded = course / "autograded" / job["student"] / job["assignment"]
+    report["problems"] = problems.scan_folder(autograded, job) if autograded.is_dir() else []
+    if autograded.is_dir():
+        feedback = api.generate_feedback(job["assignment"], job["student"], force=True)
+        report["feedback"] = {"success": bool(feedback.get("success")),
+                              "error": _last_line(feedback.get("error", ""))}
+    report["finished"] = time.time()
+    return report
+
+
+def write_report(folder: Path, report: dict) -> None:
+    path = Path(folder) / REPORT
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(report, indent=1), encoding="utf-8")
+    tmp.replace(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1:
+        print("usage: python -m kit.worker JOB.json", file=sys.stderr)
+        return 2
+    job_file = Path(argv[0])
+    job = json.loads(job_file.read_text(encoding="utf-8"))
+    limit_memory(job["memory_mb"])
+    try:
+        report = grade(job)
+    except MemoryError:
+        report = {"student": job["student"], "crash": "the grader itself ran out of memory"}
+    except Exception as error:  # noqa: BLE001 - reported to the main process, which carries on
+        report = {"student": job["student"], "crash": f"{type(error).__name__}: {error}"[:300]}
+    write_report(job_file.parent, report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
