@@ -2,8 +2,11 @@
 
 Both run on the CPU in this process, in float32, with the same number of threads; the script prints
 the median time of each and the ratio numpy / torch (lower is better; the target is <= 1.5).
+The measurement is repeated in rounds and the median ratio over the rounds is shown, which keeps the
+result steady when other programs use the machine for part of the run (a warning is printed when the
+machine was busy: on a loaded machine the ratios can be far off).
 
-    python bench/bench_layers.py [--repeats 15] [--threads 2]
+    python bench/bench_layers.py [--repeats 15] [--rounds 3] [--threads 2]
 """
 import argparse
 import os
@@ -65,7 +68,9 @@ def torch_case(cell, torch):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeats", type=int, default=15, help="timed runs per case (median is shown)")
+    parser.add_argument("--repeats", type=int, default=15, help="timed runs per case and round (median is used)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of (every numpy case, then every torch case); the median ratio is shown")
     parser.add_argument("--threads", type=int, default=os.cpu_count(),
                         help="threads for torch (numpy's BLAS uses its own default, normally all cores)")
     args = parser.parse_args()
@@ -73,17 +78,36 @@ def main():
     import torch
     torch.set_num_threads(args.threads)
     rng = np.random.default_rng(0)
+    cells = ("rnn", "lstm")
+    numpy_runs = {cell: numpy_case(cell, rng) for cell in cells}
+    torch_runs = {cell: torch_case(cell, torch) for cell in cells}
     print(f"N={N} T={T} D={D} H={H} float32, torch {torch.__version__} with {args.threads} threads, "
           f"numpy {np.__version__}")
-    print(f"{'case':<22}{'numpy (ms)':>12}{'torch (ms)':>12}{'ratio':>8}")
-    cells = ("rnn", "lstm")
-    # All numpy runs first, then all torch runs: torch's OpenMP worker threads keep spinning for a
-    # while after each call and would steal the cores from numpy's BLAS threads if interleaved.
-    t_np = {cell: median_time(numpy_case(cell, rng), args.repeats) for cell in cells}
-    t_torch = {cell: median_time(torch_case(cell, torch), args.repeats) for cell in cells}
+    load_before = os.getloadavg()[0]
+
+    t_np = {cell: [] for cell in cells}
+    t_torch = {cell: [] for cell in cells}
+    for _ in range(args.rounds):
+        # All numpy runs of a round first, then all torch runs, with a pause between: torch's OpenMP
+        # worker threads keep spinning for a while after each call and would steal the cores from
+        # numpy's BLAS threads if the two were interleaved.
+        for cell in cells:
+            t_np[cell].append(median_time(numpy_runs[cell], args.repeats))
+        time.sleep(0.5)
+        for cell in cells:
+            t_torch[cell].append(median_time(torch_runs[cell], args.repeats))
+        time.sleep(0.5)
+
+    print(f"{'case':<16}{'numpy (ms)':>12}{'torch (ms)':>12}{'ratio':>8}   ratio in each round")
     for cell in cells:
-        ratio = t_np[cell] / t_torch[cell]
-        print(f"{cell + ' fwd+bwd':<22}{1e3 * t_np[cell]:>12.1f}{1e3 * t_torch[cell]:>12.1f}{ratio:>8.2f}")
+        ratios = [a / b for a, b in zip(t_np[cell], t_torch[cell])]
+        print(f"{cell + ' fwd+bwd':<16}{1e3 * statistics.median(t_np[cell]):>12.1f}"
+              f"{1e3 * statistics.median(t_torch[cell]):>12.1f}{statistics.median(ratios):>8.2f}   "
+              + " ".join(f"{r:.2f}" for r in ratios))
+    load_after = os.getloadavg()[0]  # includes this benchmark's own threads
+    if load_before > 0.5 or load_after > args.threads + 0.5:
+        print(f"Warning: the machine was busy (load average {load_before:.1f} before, "
+              f"{load_after:.1f} after); run again on an idle machine for reliable ratios.")
 
 
 if __name__ == "__main__":
