@@ -7,18 +7,22 @@ On top of nbgrader's per-cell time limit (``Execute.timeout``) it
 - keeps at most ``max_output_bytes`` of output per cell (a flood of prints cannot exhaust the
   grader's memory); the rest is dropped with one notice on stdout;
 - survives a dead kernel (``os._exit``, a crash, the memory cap): the cell gets a ``KernelDied``
-  error and the later cells are not run;
-- gives up on a kernel that ignores the interrupt sent after a cell's time limit (a loop that
-  catches KeyboardInterrupt): later cells are not run.
+  error, a new kernel replays the ordinary (non-test) cells before it, and the notebook goes on,
+  so the later cells earn what they deserve (after ``max_restarts`` deaths, or a death during
+  the replay, the later cells are not run);
+- replaces a kernel that ignores the interrupt sent after a cell's time limit (a loop that
+  catches KeyboardInterrupt) the same way.
 
 Cells that are not run get an error output (``NotRun``), so a test cell never passes by not
 running. Everything before the problem keeps its outputs and its points.
 """
 from __future__ import annotations
 
+import copy
 import time
 
-from nbclient.exceptions import DeadKernelError
+from jupyter_core.utils import run_sync
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Float, Integer
@@ -45,11 +49,50 @@ class LimitedExecute(Execute):
         config=True)
     max_output_bytes = Integer(1_000_000, help="Output kept per cell, in bytes.").tag(config=True)
     stuck_grace = Integer(10, help="Seconds a kernel has to stop after an interrupt.").tag(config=True)
+    max_restarts = Integer(3, help="Kernel deaths per notebook after which later cells are not "
+                                   "run.").tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         self._stop = None            # (ename, evalue) once no further cell may run
         self._cell_timeout = self.timeout
+        self._restarts = 0
         return super().preprocess(nb, resources, km)
+
+    def _limit_timeout(self) -> None:
+        """This cell's time limit: the cell limit, or less when the deadline is nearer."""
+        self.timeout = self._cell_timeout
+        if self.deadline:
+            remaining = self.deadline - time.time()
+            self.timeout = max(1, min(self._cell_timeout or remaining, int(remaining) + 1))
+
+    def _restart(self, index: int) -> bool:
+        """Start a new kernel and replay the ordinary code cells before cell `index` that ran
+        without error (their outputs are kept from the first run). False when that is impossible
+        or the kernel dies again."""
+        if self._restarts >= self.max_restarts:
+            return False
+        self._restarts += 1
+        try:
+            run_sync(self.km.restart_kernel)(now=True)
+            self.kc.stop_channels()
+            self.start_new_kernel_client()
+        except Exception:  # noqa: BLE001 - no new kernel: the later cells are not run
+            return False
+        for j in range(index):
+            original = self.nb.cells[j]
+            if (original.cell_type != "code" or not original.source.strip()
+                    or original.metadata.get("nbgrader", {}).get("grade")
+                    or any(o.output_type == "error" for o in original.get("outputs", []))):
+                continue
+            self._limit_timeout()
+            try:
+                self.execute_cell(copy.deepcopy(original), j, store_history=True)
+            except DeadKernelError:
+                return False
+            finally:
+                self.nb.cells[j] = original
+                self.timeout = self._cell_timeout
+        return True
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code" or not cell.source.strip():
@@ -61,16 +104,21 @@ class LimitedExecute(Execute):
             cell.outputs = [error_output(NOT_RUN, f"not run: {self._stop[1]}")]
             return cell, resources
 
-        self.timeout = self._cell_timeout
-        if remaining is not None:
-            self.timeout = max(1, min(self._cell_timeout or remaining, int(remaining) + 1))
+        self._limit_timeout()
         self._output_bytes = 0
+        stuck = False
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
-            self._stop = (KERNEL_DIED, f"the kernel died while running cell {index}")
-            cell.outputs.append(error_output(KERNEL_DIED, self._stop[1]))
+            self.timeout = self._cell_timeout
+            cell.outputs.append(error_output(KERNEL_DIED, "the kernel died while running this cell"))
+            if not self._restart(index):
+                self._stop = (KERNEL_DIED, f"the kernel died in cell {index + 1}")
             return cell, resources
+        except CellTimeoutError:
+            # the interrupt after the time limit left the kernel busy (no idle message came)
+            cell.outputs.append(error_output(CELL_TIME_LIMIT, f"no reply within {self.timeout} s"))
+            stuck = True
         finally:
             self.timeout = self._cell_timeout
 
@@ -79,9 +127,12 @@ class LimitedExecute(Execute):
                 self._stop = (TIME_LIMIT, self._time_limit_message())
                 cell.outputs = [o for o in cell.outputs if o.get("ename") != CELL_TIME_LIMIT]
                 cell.outputs.append(error_output(TIME_LIMIT, self._stop[1]))
-            elif not self._responsive():
-                self._stop = (KERNEL_STUCK, f"the kernel did not stop after the time limit of "
-                                            f"cell {index}")
+            elif stuck or not self._responsive():
+                cell.outputs.append(error_output(
+                    KERNEL_STUCK, "the kernel ignored the interrupt after the time limit"))
+                if not self._restart(index):
+                    self._stop = (KERNEL_STUCK, f"the kernel did not stop after the time limit "
+                                                f"of cell {index + 1}")
         return cell, resources
 
     def _time_limit_message(self) -> str:

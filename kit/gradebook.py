@@ -19,10 +19,13 @@ tools_on_path()
 
 @dataclass(frozen=True)
 class StudentScores:
-    """A student's scores in the gradebook: total, maximum and per notebook (name -> score)."""
+    """A student's scores in the gradebook: total and maximum (test cells and answers graded by
+    hand), the same for the code cells only (what the autograder scores), and per notebook."""
     student: str
     score: float
     max_score: float
+    code_score: float
+    max_code_score: float
     notebooks: dict[str, float]
 
 
@@ -80,7 +83,8 @@ def class_scores(url: str, course_id: str, assignment: str) -> list[StudentScore
         for submission in gb.assignment_submissions(assignment):
             notebooks = {nb.name: float(nb.score) for nb in submission.notebooks}
             rows.append(StudentScores(submission.student.id, float(submission.score),
-                                      float(submission.max_score), notebooks))
+                                      float(submission.max_score), float(submission.code_score),
+                                      float(submission.max_code_score), notebooks))
     return sorted(rows, key=lambda row: row.student)
 
 

@@ -74,13 +74,17 @@ class Outcome:
 
 
 def prepare(course_dir: Path = course.COURSE, out_dir: Path = GRADING, db_url: str | None = None,
-            root: Path = course.ROOT, write_support=None, datasets_dir: Path | None = None) -> Setup:
-    """Build the course (as the release does), the grading source and the template gradebook."""
+            root: Path = course.ROOT, write_support=None, datasets_dir: Path | None = None,
+            build: bool = True) -> Setup:
+    """Build the course (as the release does; build=False keeps the course source the last
+    release built), record the assignment in the gradebook, and write the grading source and the
+    template gradebook."""
     from .release import prepare_course
 
     course_dir, out_dir = Path(course_dir).resolve(), Path(out_dir).resolve()
     db_url = db_url or sqlite_url(course_dir / "gradebook.db")
-    release_dir = prepare_course(course_dir, db_url, root, write_support)
+    build = build or not (course_dir / "source" / course.ASSIGNMENT).is_dir()
+    release_dir = prepare_course(course_dir, db_url, root, write_support, build)
     source = course_dir / "source" / course.ASSIGNMENT
 
     template = out_dir / "template"
@@ -98,13 +102,19 @@ def prepare(course_dir: Path = course.COURSE, out_dir: Path = GRADING, db_url: s
                  template / "gradebook.db", course.student_files(source), extra, datasets_dir)
 
 
+def check_timeout(limits: Limits) -> int:
+    """Seconds one re-run check of the hidden notebook may take (well inside a cell's limit)."""
+    return max(2, min(60, limits.cell_timeout // 2))
+
+
 def worker_env(setup: Setup, limits: Limits) -> dict:
     """The environment of a worker and of the kernels it starts: no PYTHONPATH (a kernel must find
     the student's cs231n/ and nothing else), one thread per library, the shared dataset."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONSTARTUP")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "PYTHONSTARTUP", "CS231N_DATASETS")}
     env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
                MALLOC_ARENA_MAX="2", MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1",
-               KIT_CHECK_TIMEOUT=str(max(5, limits.cell_timeout - 5)))
+               KIT_CHECK_TIMEOUT=str(check_timeout(limits)))
     if setup.datasets_dir is not None:
         env["CS231N_DATASETS"] = str(setup.datasets_dir)
     return env
@@ -147,6 +157,9 @@ def grade_one(setup: Setup, sub: submissions.Submission, limits: Limits, env: di
         outcome.seconds = time.time() - started
         return outcome
     outcome.notes[:] = sub.notes
+    if not sub.gradable:
+        outcome.seconds = time.time() - started
+        return outcome
     job = {"course": str(root), "student": sub.student, "assignment": course.ASSIGNMENT,
            "deadline": time.time() + limits.submission_timeout, **asdict(limits)}
     (work / "job.json").write_text(json.dumps(job), encoding="utf-8")
@@ -248,10 +261,11 @@ def grade_class(submissions_dir: Path, setup: Setup, limits: Limits = Limits(), 
 
 
 def _warm_up(env: dict) -> None:
-    """Build the dataset and matplotlib's font cache once, before parallel kernels would each do
-    it (and print a stderr notice that would cost a test cell its points)."""
-    code = ("import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot\n"
-            "from cs231n.coco_utils import default_data_dir; default_data_dir()\n")
+    """Build the dataset (when grading uses one) and matplotlib's font cache once, before parallel
+    kernels would each do it (and print a stderr notice that would cost a test cell its points)."""
+    code = "import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot\n"
+    if "CS231N_DATASETS" in env:
+        code += "from cs231n.coco_utils import default_data_dir; default_data_dir()\n"
     subprocess.run([sys.executable, "-c", code], cwd=course.ROOT, env=env, check=False,
                    stdout=subprocess.DEVNULL)
 

@@ -34,6 +34,12 @@ from .course import HIDDEN_NOTEBOOK
 
 POINTS = 1
 REFERENCE = "cs231n/reference_outputs.npz"
+# Texts of the hidden notebook's outputs that the grade table's status reports.
+CHECK_TIMEOUT_TEXT = "your code took longer than"
+CHECK_DIED_TEXT = "the check process stopped"
+# Each test cell also shows, for the cross-check of the notebooks' own test cells, whether the
+# visible cases passed (true/false; null when the re-run was cut short by a time limit or a crash).
+RESULT_MIME = "application/vnd.rnn-captioning.check+json"
 
 INTRO = """\
 # Package checks
@@ -48,6 +54,7 @@ import hashlib, json, os, subprocess, sys, tempfile
 from pathlib import Path
 
 import numpy as np
+from IPython.display import display
 from cs231n import checks   # the course's checking helpers (restored at grading)
 
 REFERENCE = Path({reference!r})
@@ -106,9 +113,9 @@ def _run_student(cases):
                                        str(folder)], stdout=log, stderr=log, timeout=TIMEOUT)
                 if proc.returncode != 0:
                     tail = (folder / "log.txt").read_bytes()[-300:].decode(errors="replace")
-                    stopped = f"the check process stopped (exit code {{proc.returncode}}): {{tail.strip()}}"
+                    stopped = f"{died_text} (exit code {{proc.returncode}}): {{tail.strip()}}"
             except subprocess.TimeoutExpired:
-                stopped = f"your code took longer than {{TIMEOUT:.0f}} s"
+                stopped = f"{timeout_text} {{TIMEOUT:.0f}} s"
         done = {{}}
         for path in folder.glob("*.npz"):
             if path.name == "in.npz":
@@ -143,16 +150,22 @@ def package_check(name):
         outputs, errors = alone.get(name, ({{}}, dict.fromkeys(keys, stopped or "no result")))
     spec = checks.CHECKS[name]
     compare = spec.compare or checks._compare_reference
-    lines = []
+    lines, visible = [], True
     for key, (_, case) in zip(keys, indexed):
         if key in errors:
             lines.append(checks.Line(name, False, str(errors[key]), case.label))
+            cut_short = str(errors[key]).startswith(({timeout_text!r}, {died_text!r}))
+            if not case.hidden:
+                visible = None if cut_short and visible is not False else False
             continue
         for output, expected in case.expected.items():
             passed, text = compare(case, output, outputs.get(key, {{}}).get(output), expected)
             lines.append(checks.Line(name, passed, text, case.label))
+            if not case.hidden and not passed:
+                visible = False
     for line in lines:
         print(line)
+    display({{{mime!r}: {{"check": name, "visible": visible}}}}, raw=True)
     if not lines or not all(line.passed for line in lines):
         raise AssertionError(checks.failure_message(name, lines))
 '''
@@ -205,7 +218,9 @@ def build_notebook(names: list[str], digest: str, points: int = POINTS):
                                  "name": "python3"}
     nb.cells.append(nbformat.v4.new_markdown_cell(INTRO.format(points=points),
                                                   metadata=_cell_meta("package_checks_intro")))
-    nb.cells.append(nbformat.v4.new_code_cell(SETUP.format(reference=REFERENCE, digest=digest),
+    setup = SETUP.format(reference=REFERENCE, digest=digest, timeout_text=CHECK_TIMEOUT_TEXT,
+                         died_text=CHECK_DIED_TEXT, mime=RESULT_MIME)
+    nb.cells.append(nbformat.v4.new_code_cell(setup,
                                               metadata=_cell_meta("package_checks_setup")))
     for name in names:
         nb.cells.append(nbformat.v4.new_code_cell(

@@ -69,8 +69,7 @@ def _notebook_texts(data: bytes) -> Iterator[tuple[str, bool]]:
     for cell in notebook.get("cells", []):
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else source
-        is_solution = bool(cell.get("metadata", {}).get("nbgrader", {}).get("solution"))
-        yield source, is_solution and cell.get("cell_type") == "code"
+        yield source, bool(cell.get("metadata", {}).get("nbgrader", {}).get("solution"))
         for output in cell.get("outputs", []):
             for value in [output.get("text", "")] + list(output.get("data", {}).values()):
                 if isinstance(value, (str, list)):
@@ -78,7 +77,8 @@ def _notebook_texts(data: bytes) -> Iterator[tuple[str, bool]]:
 
 
 def file_texts(path: str, data: bytes) -> Iterator[tuple[str, bool]]:
-    """The texts of one file as (text, is a whole-solution notebook cell)."""
+    """The texts of one file as (text, is a notebook solution cell: secret as a whole unless it
+    has solution markers)."""
     if path.endswith(".ipynb"):
         yield from _notebook_texts(data)
     else:

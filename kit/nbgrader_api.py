@@ -43,16 +43,52 @@ def tools_on_path() -> None:
         os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
 
 
-def open_api(course_dir: Path, db_url: str | None = None, overrides: Config | None = None):
-    """An ``nbgrader.apps.NbGraderAPI`` on the course folder (quiet: warnings and errors only)."""
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
+class CourseSteps:
+    """nbgrader's generate_assignment, autograde and generate_feedback on one course folder, as
+    ``NbGraderAPI`` runs them (each returns nbgrader's result dict: success, log, error), without
+    the exchange that the API looks for and that the kit does not use."""
 
-    tools_on_path()
-    config = course_config(course_dir, db_url, overrides)
-    config.NbGraderAPI.log_level = logging.WARNING
-    coursedir = CourseDirectory(config=config)
-    return NbGraderAPI(coursedir=coursedir, config=config)
+    def __init__(self, course_dir: Path, db_url: str | None = None,
+                 overrides: Config | None = None):
+        from nbgrader.coursedir import CourseDirectory
+
+        tools_on_path()
+        self.config = course_config(course_dir, db_url, overrides)
+        self.config.Application.log_level = logging.WARNING
+        self.coursedir = CourseDirectory(config=self.config)
+
+    def _run(self, converter, assignment_id: str, student_id: str = ".", **attrs) -> dict:
+        from nbgrader.utils import capture_log, temp_attrs
+
+        with temp_attrs(self.coursedir, assignment_id=assignment_id, student_id=student_id):
+            app = converter(coursedir=self.coursedir, config=self.config)
+            app.log.setLevel(logging.WARNING)
+            for name, value in attrs.items():
+                setattr(app, name, value)
+            return capture_log(app)
+
+    def generate_assignment(self, assignment_id: str, force: bool = True,
+                            create: bool = True) -> dict:
+        from nbgrader.converters import GenerateAssignment
+        return self._run(GenerateAssignment, assignment_id, force=force, create_assignment=create)
+
+    def autograde(self, assignment_id: str, student_id: str, force: bool = True,
+                  create: bool = True) -> dict:
+        from nbgrader.converters import Autograde
+        return self._run(Autograde, assignment_id, student_id, force=force, create_student=create)
+
+    def generate_feedback(self, assignment_id: str, student_id: str, force: bool = True) -> dict:
+        from nbgrader.converters import GenerateFeedback
+        feedback = Config()
+        feedback.HTMLExporter.template_name = "feedback"
+        self.config.merge(feedback)
+        return self._run(GenerateFeedback, assignment_id, student_id, force=force)
+
+
+def open_api(course_dir: Path, db_url: str | None = None,
+             overrides: Config | None = None) -> CourseSteps:
+    """The nbgrader steps of a course folder (quiet: warnings and errors only)."""
+    return CourseSteps(course_dir, db_url, overrides)
 
 
 def check(result: dict, step: str) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import execute
+from . import execute, hidden
 
 # Errors of ordinary cells that only mean "not done yet" or "wrong answer".
 _EXPECTED = {"NotImplementedError", "AssertionError", "CheckFailed", execute.NOT_RUN}
@@ -35,11 +35,20 @@ def scan_notebook(nb, name: str, limits: dict) -> list[str]:
         where = _label(cell, index)
         is_test = bool(cell.metadata.get("nbgrader", {}).get("grade"))
         for output in cell.get("outputs", []):
-            if output.get("output_type") == "stream" and execute.OUTPUT_NOTICE in output.get("text", ""):
+            text = output.get("text", "") if output.get("output_type") == "stream" else ""
+            ename, evalue = output.get("ename", ""), str(output.get("evalue", ""))
+            if execute.OUTPUT_NOTICE in text:
                 add("output", f"output limit hit in {where}")
+            if "MemoryError" in text or ename.endswith("MemoryError"):
+                add("memory", f"memory limit ({limits['memory_mb']} MB) hit in {where}")
+            if "SystemExit" in text:
+                add("exit", f"sys.exit called in {where}")
+            if hidden.CHECK_TIMEOUT_TEXT in text:
+                add("check_time", f"time limit of a re-run check hit in {where}")
+            if hidden.CHECK_DIED_TEXT in text:
+                add("check_died", f"a re-run check crashed in {where}")
             if output.get("output_type") != "error":
                 continue
-            ename, evalue = output.get("ename", ""), str(output.get("evalue", ""))
             if ename == execute.CELL_TIME_LIMIT:
                 add("cell_time", f"cell time limit ({limits['cell_timeout']} s) hit in {where}")
             elif ename == execute.TIME_LIMIT:
@@ -48,13 +57,11 @@ def scan_notebook(nb, name: str, limits: dict) -> list[str]:
                 add("died", f"kernel died in {where}")
             elif ename == execute.KERNEL_STUCK:
                 add("stuck", f"kernel ignored the interrupt after the time limit of {where}")
-            elif ename.endswith("MemoryError"):
-                add("memory", f"memory limit ({limits['memory_mb']} MB) hit in {where}")
             elif ename == "SystemExit":
                 add("exit", f"sys.exit called in {where}")
-            elif not is_test and ename not in _EXPECTED:
-                add("error", f"{where} raised {ename}: {evalue.splitlines()[0][:100] if evalue else ''}"
-                    .rstrip(": "))
+            elif not is_test and ename not in _EXPECTED and not ename.endswith("MemoryError"):
+                detail = evalue.splitlines()[0][:100] if evalue else ""
+                add("error", f"{where} raised {ename}" + (f": {detail}" if detail else ""))
     return list(found.values())
 
 

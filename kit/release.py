@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import course, leaks, stubs
-from .nbgrader_api import check, open_api
+from .nbgrader_api import NbgraderError, check, open_api
 
 RELEASE = course.BUILD / "release"
 STUDENT_README = "STUDENT_README.md"
@@ -37,13 +37,24 @@ class Release:
 
 
 def prepare_course(course_dir: Path = course.COURSE, db_url: str | None = None,
-                   root: Path = course.ROOT, write_support=None) -> Path:
-    """Build the course and run nbgrader generate_assignment; return nbgrader's release folder
-    (course_dir/release/rnn_captioning/), stubbed and without reference-only files."""
-    course.build_course(course_dir, root=root, write_support=write_support)
+                   root: Path = course.ROOT, write_support=None, build: bool = True) -> Path:
+    """Build the course (unless build is False: keep its source as it is) and run nbgrader
+    generate_assignment, which records the assignment in the gradebook; return nbgrader's release
+    folder (course_dir/release/rnn_captioning/), stubbed and without reference-only files."""
+    if build:
+        course.build_course(course_dir, root=root, write_support=write_support)
     api = open_api(course_dir, db_url)
-    check(api.generate_assignment(course.ASSIGNMENT, force=True, create=True),
-          "generate_assignment")
+    try:
+        check(api.generate_assignment(course.ASSIGNMENT, force=True, create=True),
+              "generate_assignment")
+    except NbgraderError as error:
+        if "there are submissions associated" in str(error):
+            raise NbgraderError(
+                f"{error}\n\nThe test cells of the assignment changed since submissions were "
+                "graded into this gradebook. Grade the new version into a new gradebook (--db, or "
+                f"move {Path(course_dir) / 'gradebook.db'} away), or restore the old sources."
+            ) from None
+        raise
     released = Path(course_dir) / "release" / course.ASSIGNMENT
     course.strip_student_version(released)
     return released
@@ -61,11 +72,11 @@ def release_problems(files: list[tuple[str, bytes]], secrets: set[str],
 
 
 def _zip_folder(folder: Path, archive: Path, top: str) -> None:
-    tmp = archive.with_name(archive.name + ".tmp")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+    """Zip the files of folder into archive, under the top-level folder `top`."""
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(folder.rglob("*")):
-            zf.write(path, f"{top}/{path.relative_to(folder).as_posix()}")
-    tmp.replace(archive)
+            if path.is_file():
+                zf.write(path, f"{top}/{path.relative_to(folder).as_posix()}")
 
 
 def _strip_top(files, top: str):
@@ -97,14 +108,14 @@ def build_release(course_dir: Path = course.COURSE, out_dir: Path = RELEASE,
 
     secrets = leaks.secret_lines(leaks.walk_folder(source))
     problems = release_problems(list(leaks.walk_folder(tmp)), secrets, student_files, notebooks)
-    archive = out_dir / f"{name}.zip"
+    archive, tmp_archive = out_dir / f"{name}.zip", out_dir / f".{name}.zip.tmp"
     if not problems:
-        tmp_archive = out_dir / f".{name}.zip.tmp"
         _zip_folder(tmp, tmp_archive, name)
         zipped = _strip_top(list(leaks.walk_zip(tmp_archive)), name)
         problems = release_problems(zipped, secrets, student_files, notebooks)
     if problems:
         shutil.rmtree(tmp)
+        tmp_archive.unlink(missing_ok=True)
         raise ReleaseError("the release was not written:\n" + "\n".join(f"  {p}" for p in problems))
     folder = out_dir / name
     if folder.exists():

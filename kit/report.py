@@ -42,14 +42,17 @@ def _fmt(value: float) -> str:
 
 
 def table(db_url: str, cid: str, statuses: dict[str, str]) -> tuple[list[str], list[list[str]]]:
-    """(header, rows) of the grade table: student, score, max_score, one column per notebook,
+    """(header, rows) of the grade table: student, score, max_score (everything, answers graded
+    by hand included), autograded, autograded_max (the test cells), one column per notebook,
     status."""
     maxima = gradebook.notebook_max_scores(db_url, cid, course.ASSIGNMENT)
     notebooks = sorted(maxima)
-    header = ["student", "score", "max_score", *notebooks, "status"]
+    header = ["student", "score", "max_score", "autograded", "autograded_max", *notebooks,
+              "status"]
     rows = []
     for entry in gradebook.class_scores(db_url, cid, course.ASSIGNMENT):
         rows.append([entry.student, _fmt(entry.score), _fmt(entry.max_score),
+                     _fmt(entry.code_score), _fmt(entry.max_code_score),
                      *(_fmt(entry.notebooks.get(nb, 0.0)) for nb in notebooks),
                      statuses.get(entry.student, "")])
     return header, rows

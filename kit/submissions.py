@@ -36,10 +36,12 @@ _SAFE_ID = re.compile(r"[^A-Za-z0-9_.@-]+")
 
 @dataclass
 class Submission:
-    """One student's entry of the submissions folder and what intake noticed about it."""
+    """One student's entry of the submissions folder and what intake noticed about it
+    (gradable is False when nothing in it can be graded)."""
     student: str
     entry: Path
     notes: list[str] = field(default_factory=list)
+    gradable: bool = True
 
 
 class SubmissionsError(ValueError):
@@ -47,9 +49,9 @@ class SubmissionsError(ValueError):
 
 
 def student_id(entry: Path) -> str:
-    """The nbgrader student id of an entry: its name (a zip without .zip), with characters other
-    than letters, digits and ``_ . @ -`` replaced by ``_``."""
-    name = entry.name[:-4] if entry.name.lower().endswith(".zip") else entry.name
+    """The nbgrader student id of an entry: its name (a file without its extension), with
+    characters other than letters, digits and ``_ . @ -`` replaced by ``_``."""
+    name = entry.name if entry.is_dir() else Path(entry.name).stem
     return _SAFE_ID.sub("_", name).strip("._") or "_"
 
 
@@ -70,6 +72,7 @@ def find_submissions(directory: Path) -> list[Submission]:
                                    f"student id {sub.student!r}: rename one of them")
         if not (entry.is_dir() or entry.name.lower().endswith(".zip")):
             sub.notes.append(f"{entry.name} is neither a folder nor a .zip: nothing to grade")
+            sub.gradable = False
         found[sub.student] = sub
     if not found:
         raise SubmissionsError(f"{directory} holds no submissions: expected one folder or .zip "
@@ -81,14 +84,14 @@ def _is_junk(path: PurePosixPath | Path) -> bool:
     return any(part in JUNK or part in SKIPPED_DIRS for part in path.parts)
 
 
-def extract_zip(archive: Path, dest: Path, notes: list[str]) -> None:
+def extract_zip(archive: Path, dest: Path, notes: list[str]) -> bool:
     """Extract a submission zip safely: no path outside dest, no links, at most
-    MAX_SUBMISSION_BYTES in total and MAX_FILE_BYTES per file."""
+    MAX_SUBMISSION_BYTES in total and MAX_FILE_BYTES per file. False if it cannot be read."""
     try:
         zf = zipfile.ZipFile(archive)
     except (zipfile.BadZipFile, OSError) as error:
         notes.append(f"{archive.name} is not a readable zip ({error}): nothing to grade")
-        return
+        return False
     total, skipped = 0, []
     with zf:
         for info in zf.infolist():
@@ -113,9 +116,10 @@ def extract_zip(archive: Path, dest: Path, notes: list[str]) -> None:
     if skipped:
         notes.append(f"skipped {len(skipped)} zip member(s): {', '.join(skipped[:3])}"
                      + (" ..." if len(skipped) > 3 else ""))
+    return True
 
 
-def find_root(folder: Path, notebooks: list[str]) -> Path:
+def find_root(folder: Path) -> Path:
     """The folder that holds the student's copy of the release: folder itself, or the single
     folder inside it (a zip of the release folder), at most three levels down."""
     current = Path(folder)
@@ -226,29 +230,28 @@ def assemble(submission: Submission, release_dir: Path, extra_notebooks: list[Pa
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
     entry = submission.entry
-    root = None
+    if not submission.gradable:
+        return
     if entry.is_dir():
-        root = find_root(entry, [])
-    elif entry.name.lower().endswith(".zip"):
+        root = find_root(entry)
+    else:
         unpacked = scratch / "unpacked"
         if unpacked.exists():
             shutil.rmtree(unpacked)
         unpacked.mkdir(parents=True)
-        extract_zip(entry, unpacked, notes)
-        root = find_root(unpacked, [])
+        if not extract_zip(entry, unpacked, notes):
+            submission.gradable = False
+            return
+        root = find_root(unpacked)
 
     released = {p.stem: nbformat.read(p, as_version=4) for p in sorted(release_dir.glob("*.ipynb"))}
-    if root is not None:
-        copy_files(root, dest, notes)
-        matches = match_notebooks(root, released)
-    else:
-        matches = {name: None for name in released}
+    copy_files(root, dest, notes)
+    matches = match_notebooks(root, released)
     for name, release_nb in released.items():
         path = matches[name]
         student_nb = None
         if path is None:
-            if root is not None:
-                notes.append(f"{name}.ipynb missing: graded the release notebook")
+            notes.append(f"{name}.ipynb missing: graded the release notebook")
         else:
             student_nb, problem = _read_notebook(path)
             relative = path.relative_to(root).as_posix()
@@ -259,7 +262,6 @@ def assemble(submission: Submission, release_dir: Path, extra_notebooks: list[Pa
         nbformat.write(rebuild_notebook(release_nb, student_nb), dest / f"{name}.ipynb")
     for notebook in extra_notebooks:
         shutil.copyfile(notebook, dest / notebook.name)
-    if root is not None:
-        missing = [f for f in student_files if not (dest / f).is_file()]
-        if missing:
-            notes.append(f"missing {', '.join(missing)}")
+    missing = [f for f in student_files if not (dest / f).is_file()]
+    if missing:
+        notes.append(f"missing {', '.join(missing)}")

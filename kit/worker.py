@@ -53,21 +53,28 @@ def _last_line(text: str) -> str:
 
 def grade(job: dict) -> dict:
     """Autograde and generate feedback for the job's student; returns the report."""
-    from . import problems
-    from .nbgrader_api import open_api
+    from . import crosscheck, problems
+    from .course import HIDDEN_NOTEBOOK
+    from .nbgrader_api import course_id, open_api, sqlite_url
 
     course = Path(job["course"])
     api = open_api(course, overrides=grading_config(job))
     report: dict = {"student": job["student"], "started": time.time()}
     result = api.autograde(job["assignment"], job["student"], force=True, create=True)
     report["autograde"] = {"success": bool(result.get("success")),
-                           "error": _last_line(result.get("error", ""))}
+                           "error": _last_line(result.get("error", "")),
+                           "seconds": round(time.time() - report["started"], 1)}
     autograded = course / "autograded" / job["student"] / job["assignment"]
     report["problems"] = problems.scan_folder(autograded, job) if autograded.is_dir() else []
     if autograded.is_dir():
+        report["problems"] += crosscheck.apply(
+            autograded, HIDDEN_NOTEBOOK, sqlite_url(course / "gradebook.db"), course_id(course),
+            job["assignment"], job["student"])
+        started = time.time()
         feedback = api.generate_feedback(job["assignment"], job["student"], force=True)
         report["feedback"] = {"success": bool(feedback.get("success")),
-                              "error": _last_line(feedback.get("error", ""))}
+                              "error": _last_line(feedback.get("error", "")),
+                              "seconds": round(time.time() - started, 1)}
     report["finished"] = time.time()
     return report
 

@@ -1,0 +1,303 @@
+"""Grading a class: every kind of submission earns what its working parts deserve, never stops the
+run, and shows in the status column; parallel grading equals serial grading; regrading one student
+gives the same result.
+
+One class of the small course (tests/grading_support.py) is graded once for the whole module.
+"""
+import csv
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+
+from kit import course, grading, release
+from kit.nbgrader_api import course_id
+from tests.grading_support import (copy_release, make_repo, put_reference, replace_in, set_answer,
+                                   zip_folder)
+
+pytestmark = pytest.mark.slow
+
+LIMITS = grading.Limits(cell_timeout=10, submission_timeout=300, memory_mb=1500,
+                        max_output_bytes=50_000)
+ANSWER = "def double(x):\n    return x * 2"
+STEP_FORWARD = "def rnn_step_forward(x, prev_h, Wx, Wh, b):\n"
+EMBED_BACKWARD = "def word_embedding_backward(dout, cache):\n"
+
+
+def _inject(folder: Path, function_header: str, code: str) -> None:
+    """Put code at the top of a function's body in the student's rnn_layers.py."""
+    path = folder / "cs231n" / "rnn_layers.py"
+    text = path.read_text()
+    start = text.index(function_header)
+    body = text.index('    """', text.index('"""', start) + 3) + len('    """\n')
+    path.write_text(text[:body] + code + text[body:])
+
+
+def build_class(release_folder: Path, dest: Path, student_files: list[str]) -> Path:
+    """One submission per kind of problem (the comments say what each one shows)."""
+    dest.mkdir()
+    stage = dest.parent / "stage"
+
+    def correct(name, into=dest):
+        folder = copy_release(release_folder, into / name)
+        put_reference(folder, student_files)
+        set_answer(folder, ANSWER)
+        return folder
+
+    correct("reference")
+    copy_release(release_folder, dest / "untouched")
+    zip_folder(correct("zipped", stage), dest / "zipped.zip", top="rnn_captioning")
+    zip_folder(correct("flat", stage), dest / "flat.zip")
+    shutil.rmtree(correct("no_package") / "cs231n")
+    (correct("bad_json") / "Mini.ipynb").write_text("{ this is not a notebook")
+    folder = correct("renamed")
+    (folder / "Mini.ipynb").rename(folder / "Mini (1).ipynb")
+    replace_in(correct("import_crash") / "cs231n" / "rnn_layers.py", "import numpy as np\n",
+               'import numpy as np\nraise RuntimeError("broken at import")\n')
+    _inject(correct("sys_exit"), STEP_FORWARD, "    import sys; sys.exit(1)\n")
+    _inject(correct("dies"), EMBED_BACKWARD, "    import os; os._exit(1)\n")
+    _inject(correct("endless"), STEP_FORWARD,
+            "    while True:\n        try:\n            pass\n"
+            "        except KeyboardInterrupt:\n            pass\n")
+    _inject(correct("flood"), EMBED_BACKWARD, "    for _ in range(2000):\n        print('x' * 100)\n")
+    _inject(correct("memory"), STEP_FORWARD, "    np.ones(2 * 10**8).sum()\n")
+
+    # Everything a student could tamper with, with the untouched (stubbed) package.
+    folder = copy_release(release_folder, dest / "tampered")
+    nb = nbformat.read(folder / "Mini.ipynb", as_version=4)
+    nb.cells[2].source = "pass"                               # a test cell emptied
+    del nb.cells[3]                                           # a test cell deleted
+    nb.cells.insert(1, nbformat.v4.new_code_cell(             # a cell that patches the helpers
+        "import cs231n.checks\ncs231n.checks.check = lambda *args, **kwargs: None"))
+    nbformat.write(nb, folder / "Mini.ipynb")
+    replace_in(folder / "cs231n" / "checks.py", "def check(name: str, hidden: bool = False) -> None:\n",
+               "def check(name: str, hidden: bool = False) -> None:\n    return\n")
+    (folder / "cs231n" / "reference_outputs.npz").write_bytes(b"forged")
+
+    # A package that patches the checking helpers when it is imported, and returns zeros.
+    folder = copy_release(release_folder, dest / "patched")
+    replace_in(folder / "cs231n" / "rnn_layers.py", "import numpy as np\n",
+               "import numpy as np\nfrom cs231n import checks as _checks\n"
+               "_checks._compare = lambda name, got, *args: (True, name + ' looks fine')\n")
+    _inject(folder, STEP_FORWARD, "    return np.zeros((x.shape[0], Wh.shape[0])), None\n")
+
+    (dest / "stray.txt").write_text("not a submission")
+    (dest / "broken.zip").write_bytes(b"PK\x03\x04 but not really a zip")
+    shutil.rmtree(stage)
+    return dest
+
+
+def read_rows(path: Path) -> dict:
+    with open(path, newline="") as f:
+        return {row["student"]: row for row in csv.DictReader(f)}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    base = tmp_path_factory.mktemp("grade")
+    repo = make_repo(base / "repo")
+    result = release.build_release(base / "course", base / "release", root=repo)
+    submissions = build_class(result.folder, base / "submissions", result.student_files)
+    setup = grading.prepare(base / "course", base / "grading", root=repo, build=False,
+                            datasets_dir=None)
+    outcomes = grading.grade_class(submissions, setup, LIMITS, jobs=2)
+    source = base / "course" / "source" / "rnn_captioning"
+    points = {}
+    for path in source.glob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade"):
+                points[(path.stem, meta["grade_id"])] = meta["points"]
+    return SimpleNamespace(base=base, repo=repo, release=result, submissions=submissions,
+                           setup=setup, outcomes=outcomes, points=points,
+                           rows=read_rows(setup.out_dir / "grades.csv"))
+
+
+def cell_score(graded, student: str, notebook: str, grade_id: str) -> float:
+    with Gradebook(graded.setup.db_url, course_id(graded.setup.course_dir)) as gb:
+        return gb.find_grade(grade_id, notebook, "rnn_captioning", student).score
+
+
+def total(graded, notebook: str | None = None) -> float:
+    return sum(p for (nb, _), p in graded.points.items() if notebook in (None, nb))
+
+
+def hidden_ids(graded) -> list[str]:
+    return [gid for (nb, gid) in graded.points if nb == "Package_Checks"]
+
+
+def test_every_entry_is_a_student_with_a_row(graded):
+    assert set(graded.rows) == {"reference", "untouched", "zipped", "flat", "no_package", "bad_json",
+                                "renamed", "import_crash", "sys_exit", "dies", "endless", "flood",
+                                "memory", "tampered", "patched", "stray", "broken"}
+    header = list(next(iter(graded.rows.values())))
+    assert header == ["student", "score", "max_score", "autograded", "autograded_max", "Mini",
+                      "Package_Checks", "status"]
+    for row in graded.rows.values():
+        assert float(row["max_score"]) == total(graded)
+        assert float(row["score"]) == float(row["Mini"]) + float(row["Package_Checks"])
+    assert (graded.setup.out_dir / "scores.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_reference_gets_full_marks_and_untouched_release_nothing(graded):
+    assert float(graded.rows["reference"]["score"]) == total(graded)
+    assert graded.rows["reference"]["status"] == "ok"
+    assert float(graded.rows["untouched"]["score"]) == 0
+    assert graded.rows["untouched"]["status"] == "ok"
+
+
+def test_zips_with_and_without_a_top_folder_grade_like_the_folder(graded):
+    for student in ("zipped", "flat"):
+        assert graded.rows[student]["score"] == graded.rows["reference"]["score"]
+        assert graded.rows[student]["status"] == "ok"
+
+
+def test_feedback_and_autograded_notebooks_for_each_student(graded):
+    course_dir = graded.setup.course_dir
+    for student in ("reference", "dies", "tampered"):
+        feedback = course_dir / "feedback" / student / "rnn_captioning"
+        assert (feedback / "Mini.html").is_file()
+        assert (feedback / f"{Path(course.HIDDEN_NOTEBOOK).stem}.html").is_file()
+        assert (course_dir / "autograded" / student / "rnn_captioning" / "Mini.ipynb").is_file()
+
+
+def test_missing_package_earns_only_the_answer(graded):
+    row = graded.rows["no_package"]
+    assert float(row["score"]) == graded.points[("Mini", "double_check")]
+    assert "missing cs231n/classifiers/rnn.py, cs231n/rnn_layers.py" in row["status"]
+
+
+def test_invalid_notebook_keeps_the_package_points(graded):
+    row = graded.rows["bad_json"]
+    assert float(row["score"]) == total(graded) - graded.points[("Mini", "double_check")]
+    assert "Mini.ipynb is not a valid notebook" in row["status"]
+
+
+def test_renamed_notebook_is_found(graded):
+    row = graded.rows["renamed"]
+    assert float(row["score"]) == total(graded)
+    assert "Mini (1).ipynb graded as Mini.ipynb" in row["status"]
+
+
+def test_import_time_crash(graded):
+    row = graded.rows["import_crash"]
+    assert float(row["Mini"]) == graded.points[("Mini", "double_check")]
+    assert float(row["Package_Checks"]) == 0
+    assert "setup raised RuntimeError: broken at import" in row["status"]
+
+
+def test_sys_exit_costs_only_what_it_breaks(graded):
+    row = graded.rows["sys_exit"]
+    assert cell_score(graded, "sys_exit", "Mini", "rnn_step_forward_check") == 0
+    assert cell_score(graded, "sys_exit", "Mini", "word_embedding_backward_check") == 2
+    assert cell_score(graded, "sys_exit", "Package_Checks", "package_rnn_step_forward") == 0
+    assert cell_score(graded, "sys_exit", "Package_Checks", "package_lstm_step_forward") == 1
+    assert 0 < float(row["score"]) < total(graded)
+    assert "sys.exit called in rnn_step_forward_check" in row["status"]
+
+
+def test_dead_kernel_costs_only_its_cell(graded):
+    row = graded.rows["dies"]
+    assert cell_score(graded, "dies", "Mini", "word_embedding_backward_check") == 0
+    assert cell_score(graded, "dies", "Mini", "rnn_step_forward_check") == 2
+    assert cell_score(graded, "dies", "Mini", "double_check") == 1     # after the kernel restart
+    assert cell_score(graded, "dies", "Package_Checks", "package_word_embedding_backward") == 0
+    assert cell_score(graded, "dies", "Package_Checks", "package_rnn_backward") == 1
+    assert "Mini: kernel died in word_embedding_backward_check" in row["status"]
+    assert "re-run check crashed in package_word_embedding_backward" in row["status"]
+
+
+def test_endless_loop_hits_the_cell_time_limit_and_the_rest_is_graded(graded):
+    row = graded.rows["endless"]
+    assert cell_score(graded, "endless", "Mini", "rnn_step_forward_check") == 0
+    assert cell_score(graded, "endless", "Mini", "word_embedding_backward_check") == 2
+    assert cell_score(graded, "endless", "Mini", "double_check") == 1
+    assert cell_score(graded, "endless", "Package_Checks", "package_lstm_backward") == 1
+    assert "cell time limit (10 s) hit in rnn_step_forward_check" in row["status"]
+    assert "time limit of a re-run check hit in package_rnn_step_forward" in row["status"]
+
+
+def test_output_flood_is_cut_and_correct_code_keeps_its_points(graded):
+    row = graded.rows["flood"]
+    assert float(row["score"]) == total(graded)
+    assert "output limit hit in word_embedding_backward_check" in row["status"]
+    autograded = graded.setup.course_dir / "autograded/flood/rnn_captioning/Mini.ipynb"
+    cell = [c for c in nbformat.read(autograded, as_version=4).cells
+            if c.metadata.get("nbgrader", {}).get("grade_id") == "word_embedding_backward_check"][0]
+    assert sum(len(o.get("text", "")) for o in cell.outputs) < 2 * LIMITS.max_output_bytes
+
+
+def test_memory_cap(graded):
+    row = graded.rows["memory"]
+    assert cell_score(graded, "memory", "Mini", "rnn_step_forward_check") == 0
+    assert cell_score(graded, "memory", "Mini", "word_embedding_backward_check") == 2
+    assert "memory limit (1500 MB) hit in rnn_step_forward_check" in row["status"]
+
+
+def test_tampering_with_cells_helpers_and_reference_outputs_earns_nothing(graded):
+    row = graded.rows["tampered"]
+    assert float(row["score"]) == 0
+    autograded = graded.setup.course_dir / "autograded/tampered/rnn_captioning/Mini.ipynb"
+    sources = [c.source for c in nbformat.read(autograded, as_version=4).cells]
+    assert 'check("rnn_step_forward")' in sources and "pass" not in sources
+
+
+def test_patching_the_helpers_from_the_package_earns_nothing(graded):
+    row = graded.rows["patched"]
+    assert float(row["score"]) == 0
+    assert ("Mini: points withdrawn from rnn_step_forward_check (rnn_step_forward)"
+            in row["status"])
+
+
+def test_unreadable_entries_are_students_with_nothing(graded):
+    assert float(graded.rows["stray"]["score"]) == 0
+    assert "stray.txt is neither a folder nor a .zip" in graded.rows["stray"]["status"]
+    assert float(graded.rows["broken"]["score"]) == 0
+    assert "broken.zip is not a readable zip" in graded.rows["broken"]["status"]
+
+
+def test_parallel_grading_equals_serial_grading(graded, tmp_path):
+    """A few students graded one at a time into another course get the same rows and cells."""
+    chosen = ["dies", "reference", "sys_exit", "tampered"]
+    subset = tmp_path / "submissions"
+    subset.mkdir()
+    for student in chosen:
+        shutil.copytree(graded.submissions / student, subset / student)
+    shutil.copytree(graded.base / "course", tmp_path / "course",
+                    ignore=shutil.ignore_patterns("gradebook.db", "submitted", "autograded",
+                                                  "feedback"))
+    setup = grading.prepare(tmp_path / "course", tmp_path / "grading", root=graded.repo,
+                            build=False, datasets_dir=None)
+    grading.grade_class(subset, setup, LIMITS, jobs=1)
+    serial = read_rows(setup.out_dir / "grades.csv")
+    assert list(serial) == chosen
+    for student in chosen:
+        assert serial[student] == graded.rows[student]
+    cid = course_id(setup.course_dir)
+    with Gradebook(setup.db_url, cid) as one, Gradebook(graded.setup.db_url, cid) as many:
+        for student in chosen:
+            cells = {(g.notebook.name, g.name): g.score
+                     for nb in one.find_submission("rnn_captioning", student).notebooks
+                     for g in nb.grades}
+            other = {(g.notebook.name, g.name): g.score
+                     for nb in many.find_submission("rnn_captioning", student).notebooks
+                     for g in nb.grades}
+            assert cells == other
+
+
+def test_regrading_one_student_gives_the_same_result(graded):
+    before = read_rows(graded.setup.out_dir / "grades.csv")
+    feedback = graded.setup.course_dir / "feedback" / "dies" / "rnn_captioning" / "Mini.html"
+    feedback.unlink()
+    outcomes = grading.grade_class(graded.submissions, graded.setup, LIMITS, jobs=2, only="dies")
+    assert [o.student for o in outcomes] == ["dies"]
+    assert read_rows(graded.setup.out_dir / "grades.csv") == before
+    assert feedback.is_file()
+
+
+def test_regrading_an_unknown_student_is_a_clear_error(graded):
+    with pytest.raises(grading.submissions.SubmissionsError, match="no submission of student 'nobody'"):
+        grading.grade_class(graded.submissions, graded.setup, LIMITS, only="nobody")

@@ -1,0 +1,166 @@
+"""The student release: built from the sources, stubbed, complete, and checked for leaks."""
+import shutil
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from kit import course, leaks, release, stubs
+from kit.nbgrader_api import course_config
+from tests.grading_support import ANSWER_SECRET, make_repo
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """A release of the small course: (repo, course folder, Release)."""
+    base = tmp_path_factory.mktemp("release")
+    repo = make_repo(base / "repo")
+    result = release.build_release(base / "course", base / "out", root=repo)
+    return repo, base / "course", result
+
+
+def secret_lines_of(repo: Path) -> list[str]:
+    """The secret lines of the reference package (solution lines that appear nowhere else),
+    longest first."""
+    secrets = leaks.secret_lines(leaks.walk_folder(repo / "cs231n"))
+    return sorted(secrets, key=lambda line: (-len(line), line))
+
+
+def test_release_folder_and_zip_hold_what_students_need(built):
+    repo, _, result = built
+    folder = result.folder
+    assert folder.name == "rnn_captioning" and result.archive.name == "rnn_captioning.zip"
+    for name in ["Mini.ipynb", "README.md", "requirements.txt", "cs231n/checks.py",
+                 "cs231n/reference_outputs.npz", "datasets/builtin_captioning.py",
+                 *result.student_files]:
+        assert (folder / name).is_file(), name
+    assert (folder / "README.md").read_text() == (repo / "assignments/STUDENT_README.md").read_text()
+    with zipfile.ZipFile(result.archive) as zf:
+        names = set(zf.namelist())
+    on_disk = {f"rnn_captioning/{p.relative_to(folder).as_posix()}" for p in folder.rglob("*")
+               if p.is_file()}
+    assert names == on_disk
+
+
+def test_student_files_are_stubbed_and_import(built):
+    repo, _, result = built
+    assert result.student_files == ["cs231n/classifiers/rnn.py", "cs231n/rnn_layers.py"]
+    for relative in result.student_files:
+        text = (result.folder / relative).read_text()
+        assert stubs.solution_regions(text) == []
+        assert text.count("raise NotImplementedError()") == len(
+            stubs.solution_regions((repo / relative).read_text()))
+        assert text == stubs.stub_source((repo / relative).read_text())
+    for line in secret_lines_of(repo):
+        for relative in result.student_files:
+            assert line not in (result.folder / relative).read_text()
+
+
+def test_notebook_solutions_and_reference_only_files_are_left_out(built):
+    _, course_dir, result = built
+    nb = nbformat.read(result.folder / "Mini.ipynb", as_version=4)
+    text = "\n".join(cell.source for cell in nb.cells)
+    assert ANSWER_SECRET not in text and "YOUR CODE HERE" in text
+    assert not (result.folder / course.HIDDEN_NOTEBOOK).exists()
+    assert (course_dir / "source" / "rnn_captioning" / course.HIDDEN_NOTEBOOK).is_file()
+    assert not (course_dir / "release" / "rnn_captioning" / course.HIDDEN_NOTEBOOK).exists()
+
+
+def test_course_config_keeps_student_files_and_restores_the_rest(built):
+    _, course_dir, result = built
+    config = course_config(course_dir)
+    assert dict(config.Autograde.exclude_overwriting) == {"rnn_captioning": result.student_files}
+    assert "cs231n/checks.py" not in result.student_files
+    assert config.Execute.timeout == config.ExecutePreprocessor.timeout
+
+
+def test_the_built_release_has_no_leak(built):
+    _, course_dir, result = built
+    assert release.check_release(result.folder, course_dir) == []
+    assert release.check_release(result.archive, course_dir) == []
+
+
+def plant(folder: Path, relative: str, text: str) -> None:
+    path = folder / relative
+    path.write_text(path.read_text() + text)
+
+
+@pytest.mark.parametrize("relative", ["cs231n/rnn_layers.py", "cs231n/optim.py", "README.md"])
+def test_a_planted_solution_line_is_caught(built, tmp_path, relative):
+    repo, course_dir, result = built
+    copy = shutil.copytree(result.folder, tmp_path / "rnn_captioning")
+    secret = secret_lines_of(repo)[3]
+    plant(copy, relative, f"\n    {secret}\n")
+    problems = release.check_release(copy, course_dir)
+    assert [str(p) for p in problems] == [f"{relative}: holds the solution line '{secret}'"]
+
+
+def test_a_notebook_answer_planted_in_a_notebook_is_caught(built, tmp_path):
+    _, course_dir, result = built
+    copy = shutil.copytree(result.folder, tmp_path / "rnn_captioning")
+    nb = nbformat.read(copy / "Mini.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell(f"Hint: `{ANSWER_SECRET}`"))
+    nbformat.write(nb, copy / "Mini.ipynb")
+    problems = [str(p) for p in release.check_release(copy, course_dir)]
+    assert problems == [f"Mini.ipynb: holds the solution line '{ANSWER_SECRET}'"]
+
+
+def test_markers_missing_files_and_reference_only_files_are_caught(built, tmp_path):
+    _, course_dir, result = built
+    copy = shutil.copytree(result.folder, tmp_path / "rnn_captioning")
+    plant(copy, "cs231n/optim.py", "\n### BEGIN SOLUTION\n### END SOLUTION\n")
+    shutil.copy2(course_dir / "source" / "rnn_captioning" / course.HIDDEN_NOTEBOOK, copy)
+    (copy / "cs231n" / "rnn_layers.py").unlink()
+    problems = {str(p) for p in release.check_release(copy, course_dir)}
+    assert problems == {
+        "cs231n/optim.py: holds the marker line '### BEGIN SOLUTION'",
+        "cs231n/optim.py: holds the marker line '### END SOLUTION'",
+        f"{course.HIDDEN_NOTEBOOK}: reference-only file",
+        "cs231n/rnn_layers.py: missing from the release",
+    }
+
+
+def test_a_leak_planted_in_the_zip_is_caught(built, tmp_path):
+    repo, course_dir, result = built
+    secret = secret_lines_of(repo)[0]
+    archive = tmp_path / "rnn_captioning.zip"
+    with zipfile.ZipFile(result.archive) as src, zipfile.ZipFile(archive, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.endswith("cs231n/optim.py"):
+                data += f"\n{secret}\n".encode()
+            dst.writestr(info, data)
+    problems = [str(p) for p in release.check_release(archive, course_dir)]
+    assert problems == [f"cs231n/optim.py: holds the solution line '{secret}'"]
+
+
+def test_a_leaking_release_is_not_written(tmp_path):
+    """A README template that quotes the solution: the release is refused, nothing is written."""
+    repo = make_repo(tmp_path / "repo")
+    secret = secret_lines_of(repo)[1]
+    readme = repo / "assignments" / "STUDENT_README.md"
+    readme.write_text(readme.read_text() + f"\nHint:\n\n    {secret}\n")
+    with pytest.raises(release.ReleaseError, match="README.md: holds the solution line"):
+        release.build_release(tmp_path / "course", tmp_path / "out", root=repo)
+    assert not (tmp_path / "out" / "rnn_captioning").exists()
+    assert not (tmp_path / "out" / "rnn_captioning.zip").exists()
+
+
+def test_secret_lines_leave_out_short_and_public_lines():
+    source = [("a.py", b"def f(x):\n    ### BEGIN SOLUTION\n    return x\n    y = compute(x, 2)\n"
+                       b"    shared_line_here = 1\n    ### END SOLUTION\n    shared_line_here = 1\n")]
+    assert leaks.secret_lines(source) == {"y = compute(x, 2)"}
+
+
+def test_the_real_course_release_has_no_leak(tmp_path):
+    """The kit's own notebooks and package give a clean release with the real notebooks."""
+    if not any((course.ROOT / "assignments" / "source" / "rnn_captioning").glob("*.ipynb")):
+        pytest.fail("the course has no notebooks in assignments/source/rnn_captioning/")
+    result = release.build_release(tmp_path / "course", tmp_path / "out")
+    assert result.notebooks == ["LSTM_Captioning", "RNN_Captioning"]
+    assert release.check_release(result.archive, tmp_path / "course") == []
+    secrets = leaks.secret_lines(leaks.walk_folder(tmp_path / "course/source/rnn_captioning"))
+    assert len(secrets) > 100   # the check has something to look for
