@@ -349,14 +349,15 @@ def _compare_captions(case: Case, name: str, got, expected: np.ndarray) -> tuple
     for row, (g, e) in enumerate(zip(got, expected)):
         stop = int(np.argmax(e == end)) + 1 if (e == end).any() else len(e)
         if not np.array_equal(g[:stop], e[:stop]):
-            wrong.append(row)
+            wrong.append((row, stop))
     text = (f"captions vs reference output (up to <END>), {len(wrong)} of {len(expected)} rows "
             f"differ (threshold 0)")
     if wrong:
         decode = lambda r: " ".join(words[int(i)] if 0 <= i < len(words) else f"<{i}?>"  # noqa: E731
                                     for i in r)
-        row = wrong[0]
-        text += f"; row {row}: got '{decode(got[row])}', expected '{decode(expected[row])}'"
+        row, stop = wrong[0]
+        text += (f"; row {row}: got '{decode(got[row][:stop])}', "
+                 f"expected '{decode(expected[row][:stop])}'")
     return not wrong, text
 
 
@@ -556,8 +557,10 @@ def failure_message(name: str, lines: list[Line]) -> str:
     spec = CHECKS[name]
     failed = sum(not line.passed for line in lines)
     message = f"{name} failed ({failed} of {len(lines)} lines FAIL). Fix {spec.fix}."
-    if spec.after:
-        message += f" It builds on {', '.join(spec.after)}: make their checks pass first."
+    if len(spec.after) == 1:
+        message += f" It builds on {spec.after[0]}: make sure its check passes first."
+    elif spec.after:
+        message += f" It builds on {', '.join(spec.after)}: make sure their checks pass first."
     return message
 
 
