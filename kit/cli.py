@@ -9,6 +9,7 @@ COMMANDS = {
     "release": ("release", "build the student release (folder and zip), checked for leaks"),
     "grade": ("grading", "grade a folder of submissions in parallel: grades.csv, plot, feedback"),
     "report": ("report", "rewrite grades.csv and scores.png from the gradebook"),
+    "demo": ("demo", "release, sample submissions, parallel grading: the whole pipeline"),
 }
 
 

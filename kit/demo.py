@@ -1,0 +1,93 @@
+"""The whole instructor pipeline on sample submissions, in a few minutes.
+
+Builds the built-in dataset, the student release (build/release/), sample submissions
+(build/demo/submissions/: the reference solution, the untouched release, and copies of the
+reference with one realistic bug each), grades them in parallel into a demo course
+(build/demo/course/, its own gradebook, started afresh), prints the grade table, checks that every
+sample got the score it should (full autograded marks for the reference, none for the untouched
+release, partial credit for each bug) and says where the feedback and the plot are.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from . import course, grading, report, samples
+from .nbgrader_api import course_id
+from .release import RELEASE, build_release
+
+DEMO = course.BUILD / "demo"
+
+
+def build_dataset(datasets_dir: Path) -> None:
+    """Build the built-in dataset into datasets_dir (once; kept afterwards)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["CS231N_DATASETS"] = str(datasets_dir)
+    code = "from cs231n.coco_utils import default_data_dir; default_data_dir()"
+    subprocess.run([sys.executable, "-c", code], cwd=course.ROOT, env=env, check=True)
+
+
+def expected(student: str, autograded: float, maximum: float) -> str | None:
+    """What is wrong with a sample's autograded score, or None when it is as it should be."""
+    if student == "reference":
+        return None if autograded == maximum else f"expected full marks ({maximum:g})"
+    if student == "untouched":
+        return None if autograded == 0 else "expected 0 autograded points"
+    return None if 0 < autograded < maximum else f"expected partial credit (0 < score < {maximum:g})"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--jobs", "-j", type=int, default=0,
+                        help="submissions graded at the same time (default 0: one per core)")
+    parser.add_argument("--out", type=Path, default=DEMO,
+                        help="folder of the demo's submissions, course and grading output "
+                             "(default: %(default)s)")
+
+
+def run(args: argparse.Namespace) -> int:
+    start = time.time()
+    datasets = grading.default_datasets()
+    print(f"[1/4] Built-in dataset in {datasets / 'builtin_captioning'} ...", flush=True)
+    build_dataset(datasets)
+
+    demo = args.out.resolve()
+    course_dir = demo / "course"
+    (course_dir / "gradebook.db").unlink(missing_ok=True)
+    print(f"[2/4] Student release in {RELEASE}/ ...", flush=True)
+    released = build_release(course_dir, RELEASE)
+    print(f"      {released.folder} and {released.archive}: leak check passed")
+
+    print(f"[3/4] Sample submissions in {demo / 'submissions'}/ ...", flush=True)
+    described = samples.make_samples(released.folder, demo / "submissions",
+                                     zipped=(samples.BUGS[0].name,))
+    for student, what in described.items():
+        print(f"      {student:26s} {what}")
+
+    setup = grading.prepare(course_dir, demo / "grading", build=False, datasets_dir=datasets)
+    jobs = args.jobs or os.cpu_count() or 1
+    print(f"[4/4] Grading {len(described)} submissions with {min(jobs, len(described))} "
+          "parallel workers ...", flush=True)
+    grading.grade_class(demo / "submissions", setup, grading.Limits(), args.jobs)
+
+    header, rows = report.table(setup.db_url, course_id(course_dir),
+                                report.load_statuses(setup.out_dir))
+    print()
+    report.print_summary(setup)
+    wrong = []
+    for row in rows:
+        record = dict(zip(header, row))
+        problem = expected(record["student"], float(record["autograded"]),
+                           float(record["autograded_max"]))
+        if problem:
+            wrong.append(f"{record['student']}: {record['autograded']} autograded points, {problem}")
+    print(f"\nDemo finished in {time.time() - start:.0f} s.")
+    if wrong or len(rows) != len(described):
+        print("UNEXPECTED SCORES:\n  " + "\n  ".join(wrong or ["a sample was not graded"]))
+        return 1
+    print("Every sample got the score it should: full autograded marks for the reference, "
+          "none for the untouched release, partial credit for each bug.")
+    return 0

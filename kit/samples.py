@@ -1,0 +1,95 @@
+"""Sample submissions made from the release: the reference solution, the untouched release, and
+copies of the reference with one realistic bug each (a small textual change of the reference
+package). The demo and the grading benchmark grade them.
+"""
+from __future__ import annotations
+
+import shutil
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import course
+
+
+@dataclass(frozen=True)
+class Bug:
+    """One realistic mistake: replace `old` by `new` in a student file of the reference."""
+    name: str
+    file: str
+    old: str
+    new: str
+    what: str
+
+
+BUGS = (
+    Bug("bug_lstm_gate_order", "cs231n/rnn_layers.py",
+        "i, f, o = ifo[:, :H], ifo[:, H:2 * H], ifo[:, 2 * H:]",
+        "f, i, o = ifo[:, :H], ifo[:, H:2 * H], ifo[:, 2 * H:]",
+        "LSTM input and forget gates taken in the wrong order"),
+    Bug("bug_loss_per_token", "cs231n/rnn_layers.py",
+        "loss = -np.sum(mask_flat * log_probs[rows, y_flat]) / N",
+        "loss = -np.sum(mask_flat * log_probs[rows, y_flat]) / max(mask_flat.sum(), 1)",
+        "loss averaged over the tokens instead of the batch"),
+    Bug("bug_embedding_overwrite", "cs231n/rnn_layers.py",
+        "np.add.at(dW, x.ravel(), dout.reshape(-1, W_shape[1]))",
+        "dW[x.ravel()] += dout.reshape(-1, W_shape[1])",
+        "word embedding gradient without accumulation of repeated words"),
+    Bug("bug_rnn_no_carry", "cs231n/rnn_layers.py",
+        "da[:, t] = (dh[:, t] + dprev_h) * (1 - h[:, t] * h[:, t])",
+        "da[:, t] = dh[:, t] * (1 - h[:, t] * h[:, t])",
+        "backpropagation through time without the gradient from the next step"),
+)
+
+
+class SampleError(RuntimeError):
+    """The reference package no longer holds the text a sample bug changes."""
+
+
+def apply_bug(folder: Path, bug: Bug) -> None:
+    """Introduce a bug into a submission folder that holds the reference solution."""
+    path = Path(folder) / bug.file
+    text = path.read_text(encoding="utf-8")
+    if text.count(bug.old) != 1:
+        raise SampleError(f"{bug.name}: expected the line {bug.old!r} once in {path}; update "
+                          "kit/samples.py to the reference package")
+    path.write_text(text.replace(bug.old, bug.new), encoding="utf-8")
+
+
+def reference_submission(release_folder: Path, dest: Path, root: Path = course.ROOT) -> Path:
+    """The release with the reference solution's student files: what a perfect student hands in."""
+    shutil.copytree(release_folder, dest)
+    for relative in course.student_files(Path(root)):
+        shutil.copy2(Path(root) / relative, dest / relative)
+    return dest
+
+
+def zip_submission(folder: Path, archive: Path) -> Path:
+    """Zip a submission folder the way students do: one top-level folder, then remove the folder."""
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                zf.write(path, f"{course.ASSIGNMENT}/{path.relative_to(folder).as_posix()}")
+    shutil.rmtree(folder)
+    return archive
+
+
+def make_samples(release_folder: Path, dest: Path, bugs=BUGS, zipped: tuple[str, ...] = (),
+                 root: Path = course.ROOT) -> dict[str, str]:
+    """Write the sample submissions into dest (emptied first); returns {student: description}.
+    Students named in `zipped` are handed in as .zip files."""
+    dest = Path(dest)
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    described = {"reference": "the reference solution",
+                 "untouched": "the release as students get it"}
+    reference_submission(release_folder, dest / "reference", root)
+    shutil.copytree(release_folder, dest / "untouched")
+    for bug in bugs:
+        folder = reference_submission(release_folder, dest / bug.name, root)
+        apply_bug(folder, bug)
+        described[bug.name] = bug.what
+    for name in zipped:
+        zip_submission(dest / name, dest / f"{name}.zip")
+    return described
