@@ -1,0 +1,256 @@
+"""The assignment notebooks: committed clean, well-formed for nbgrader, self-contained check cells
+with consistent points; with the reference package they run to the end and pass every test (both
+normally and under `nbgrader validate`); the student release (solutions stripped, package stubbed)
+runs to the end and passes no test (`nbgrader validate --invert`).
+
+The executing tests report their run times (the time budgets are watched by
+bench/bench_notebooks.py, not asserted here).
+"""
+from __future__ import annotations
+
+import ast
+import importlib.util
+import os
+import re
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbgrader.nbgraderformat import MetadataValidator
+from nbgrader.utils import determine_grade, is_grade, is_solution, is_task
+from nbgrader.validator import Validator
+from traitlets.config import Config
+
+from cs231n import checks
+from kit import course, release
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT / "assignments" / "source" / course.ASSIGNMENT
+NOTEBOOKS = ["RNN_Captioning.ipynb", "LSTM_Captioning.ipynb"]
+PROVIDED = {"temporal_affine_forward", "temporal_affine_backward"}
+TOTAL_POINTS = 30
+STUDENT_ERRORS = {"NotImplementedError", "CheckFailed"}
+
+
+def read(name: str, folder: Path = SOURCE):
+    return nbformat.read(folder / name, as_version=4)
+
+
+def grade_cells(nb):
+    return [cell for cell in nb.cells if is_grade(cell)]
+
+
+def graded_code_cells(nb):
+    return [cell for cell in nb.cells if is_grade(cell) and cell.cell_type == "code"]
+
+
+def checks_called(source: str) -> list[tuple[str, bool]]:
+    """(check name, hidden) of every check(...) call of a test cell, asserting that the cell does
+    nothing else than import check and call it with literal arguments."""
+    calls = []
+    for statement in ast.parse(source).body:
+        if isinstance(statement, ast.ImportFrom):
+            assert statement.module == "cs231n.checks" and [a.name for a in statement.names] == ["check"]
+            continue
+        assert isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call), source
+        call = statement.value
+        assert isinstance(call.func, ast.Name) and call.func.id == "check", source
+        (name,) = [ast.literal_eval(arg) for arg in call.args]
+        keywords = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
+        assert set(keywords) <= {"hidden"}, source
+        calls.append((name, keywords.get("hidden", False)))
+    return calls
+
+
+# --- the committed notebooks ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_committed_without_outputs_and_valid(name):
+    nb = read(name)
+    nbformat.validate(nb)
+    MetadataValidator().validate_nb(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, cell.source[:60]
+        assert "execution" not in cell.metadata
+    ids = [cell.metadata["nbgrader"]["grade_id"] for cell in nb.cells if "nbgrader" in cell.metadata]
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_setup_cell_reloads_the_package(name):
+    setup = next(cell for cell in read(name).cells if cell.cell_type == "code")
+    assert "%load_ext autoreload" in setup.source and "%autoreload 2" in setup.source
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_test_cells_are_self_contained_and_run_one_check_visible_then_hidden(name):
+    for cell in graded_code_cells(read(name)):
+        meta = cell.metadata["nbgrader"]
+        assert meta["locked"] and not meta["solution"] and meta["points"] > 0
+        visible, hidden = cell.source.split("### BEGIN HIDDEN TESTS")
+        assert hidden.rstrip().endswith("### END HIDDEN TESTS")
+        (check_name, is_hidden), = checks_called(visible)
+        assert not is_hidden and check_name in checks.CHECKS
+        assert checks_called(hidden) == [(check_name, True)]
+        assert meta["grade_id"] == f"check_{check_name}"
+
+
+def test_every_check_is_graded_once_except_the_provided_layers():
+    graded = [checks_called(cell.source)[0][0] for name in NOTEBOOKS
+              for cell in graded_code_cells(read(name))]
+    assert sorted(graded) == sorted(set(checks.CHECKS) - PROVIDED)
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_points_are_written_next_to_each_task_and_add_up(name):
+    nb = read(name)
+    table = dict(re.findall(r"^\| `?([\w ]+?)`?(?: \(graded by hand\))? \| (\d+) \|$",
+                            nb.cells[0].source, flags=re.MULTILINE))
+    total = 0
+    for cell in grade_cells(nb):
+        meta = cell.metadata["nbgrader"]
+        total += meta["points"]
+        if cell.cell_type == "code":
+            check_name = meta["grade_id"].removeprefix("check_")
+            assert int(table[check_name]) == meta["points"]
+            assert f"({meta['points']} point" in cell.source.splitlines()[0]
+        else:
+            number = re.match(r"inline_question_(\d+)_answer", meta["grade_id"]).group(1)
+            assert int(table[f"inline question {number}"]) == meta["points"]
+    assert re.search(rf"\| \*\*total\*\* \| \*\*{total}\*\* \|", nb.cells[0].source)
+    assert total == TOTAL_POINTS
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_inline_questions_have_a_mark_scheme_and_a_hand_graded_answer(name):
+    cells = read(name).cells
+    questions = [i for i, cell in enumerate(cells) if is_task(cell)]
+    assert questions
+    for i in questions:
+        assert "=== BEGIN MARK SCHEME ===" in cells[i].source
+        assert "=== END MARK SCHEME ===" in cells[i].source
+        answer = cells[i + 1]
+        assert answer.cell_type == "markdown" and is_solution(answer) and is_grade(answer)
+        assert answer.metadata["nbgrader"]["grade_id"] == cells[i].metadata["nbgrader"]["grade_id"] + "_answer"
+
+
+# --- executing them ---------------------------------------------------------------------------------
+
+def report(request, text: str) -> None:
+    """Show a measurement in pytest's output, even when output is captured."""
+    request.node.user_properties.append(("measured", text))
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():
+            reporter.ensure_newline()
+            reporter.write_line(text)
+
+
+@pytest.fixture(scope="session")
+def builtin_dataset(tmp_path_factory) -> Path:
+    """The built-in dataset, built once for the session by datasets/builtin_captioning.py."""
+    spec = importlib.util.spec_from_file_location("builtin_captioning",
+                                                  ROOT / "datasets" / "builtin_captioning.py")
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    return builder.build(tmp_path_factory.mktemp("datasets") / "builtin_captioning")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, builtin_dataset):
+    """The course (source with the reference package) and its student release, both able to load
+    the built-in dataset: (source folder, release folder)."""
+    course_dir = tmp_path_factory.mktemp("course")
+    released = release.prepare_course(course_dir)
+    source = course_dir / "source" / course.ASSIGNMENT
+    for folder in (source, released):
+        (folder / "datasets" / "builtin_captioning").symlink_to(builtin_dataset, target_is_directory=True)
+    return source, released
+
+
+def execute(path: Path, grading: bool):
+    """Run a notebook top to bottom in a fresh kernel in its folder; (notebook, seconds)."""
+    nb = nbformat.read(path, as_version=4)
+    env = {k: v for k, v in os.environ.items() if k != "NBGRADER_EXECUTION"}
+    if grading:
+        env["NBGRADER_EXECUTION"] = "autograde"
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    client.execute(env=env)
+    return nb, time.perf_counter() - start
+
+
+def errors(cell) -> list[str]:
+    return [f"{o.ename}: {o.evalue}" if o.output_type == "error" else f"stderr: {o.text}"
+            for o in cell.get("outputs", [])
+            if o.output_type == "error" or (o.output_type == "stream" and o.name == "stderr")]
+
+
+def validate(path: Path, invert: bool) -> tuple[dict, float]:
+    config = Config()
+    config.Execute.timeout = 120
+    start = time.perf_counter()
+    result = Validator(invert=invert, config=config).validate(str(path))
+    return result, time.perf_counter() - start
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_source_notebook_runs_in_full_and_earns_every_point(request, built, name):
+    nb, seconds = execute(built[0] / name, grading=False)
+    report(request, f"{name} with the reference solution: {seconds:.1f} s (budget 90 s)")
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.execution_count is not None
+            assert errors(cell) == [], cell.source[:80]
+    for cell in grade_cells(nb):
+        score, points = determine_grade(cell)
+        assert score is None or score == points, cell.source[:80]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_source_notebook_passes_nbgrader_validate(request, built, name):
+    result, seconds = validate(built[0] / name, invert=False)
+    report(request, f"{name}, nbgrader validate (NBGRADER_EXECUTION set): {seconds:.1f} s "
+                    f"(budget 30 s)")
+    assert result == {}, result
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_student_version_passes_no_test(request, built, name):
+    result, seconds = validate(built[1] / name, invert=True)
+    report(request, f"{name}, student version, nbgrader validate --invert: {seconds:.1f} s")
+    assert result == {}, result   # {"passed": [...]} if any test passed
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_student_version_runs_to_the_end(request, built, name):
+    nb, seconds = execute(built[1] / name, grading=True)
+    report(request, f"{name}, student version, graded run: {seconds:.1f} s")
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.execution_count is not None
+            kinds = {error.split(":")[0] for error in errors(cell)}
+            assert kinds <= STUDENT_ERRORS, (cell.source[:80], errors(cell))
+    for cell in graded_code_cells(nb):
+        assert determine_grade(cell)[0] == 0, cell.source
+
+
+@pytest.mark.slow
+def test_release_strips_hidden_tests_mark_schemes_and_model_answers(built):
+    for name in NOTEBOOKS:
+        text = (built[1] / name).read_text()
+        for marker in ("HIDDEN TESTS", "MARK SCHEME", "hidden=True", "BEGIN SOLUTION"):
+            assert marker not in text, (name, marker)
+        nb = read(name, built[1])
+        for cell in nb.cells:
+            if is_grade(cell) and cell.cell_type == "markdown":
+                assert cell.source == "YOUR ANSWER HERE"
