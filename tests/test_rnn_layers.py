@@ -175,6 +175,45 @@ def test_sequence_outputs_exclude_h0():
     np.testing.assert_allclose(h[:, 0], step_h, rtol=1e-12)
 
 
+@pytest.mark.parametrize("cell_type", ["rnn", "lstm"])
+def test_sequence_layer_equals_its_steps_chained(cell_type):
+    """rnn/lstm_forward and _backward agree with chaining the step functions by hand (the sequence
+    layers may be written out for speed; they must compute the same thing)."""
+    rng = np.random.default_rng(10)
+    N, T, D, H = 3, 6, 4, 5
+    gates = 4 if cell_type == "lstm" else 1
+    x, h0 = rng.standard_normal((N, T, D)), rng.standard_normal((N, H))
+    Wx, Wh = rng.standard_normal((D, gates * H)), rng.standard_normal((H, gates * H))
+    b, dh = rng.standard_normal(gates * H), rng.standard_normal((N, T, H))
+    forward, backward = (L.lstm_forward, L.lstm_backward) if gates == 4 else (L.rnn_forward, L.rnn_backward)
+    h, cache = forward(x, h0, Wx, Wh, b)
+    dx, dh0, dWx, dWh, db = backward(dh, cache)
+
+    prev_h, prev_c, caches = h0, np.zeros_like(h0), []
+    for t in range(T):
+        if gates == 4:
+            prev_h, prev_c, step_cache = L.lstm_step_forward(x[:, t], prev_h, prev_c, Wx, Wh, b)
+        else:
+            prev_h, step_cache = L.rnn_step_forward(x[:, t], prev_h, Wx, Wh, b)
+        np.testing.assert_allclose(h[:, t], prev_h, rtol=1e-12, atol=1e-14, err_msg=f"h step {t}")
+        caches.append(step_cache)
+    expected = {"dx": np.zeros_like(x), "dWx": 0, "dWh": 0, "db": 0}
+    dprev_h, dprev_c = np.zeros_like(h0), np.zeros_like(h0)
+    for t in reversed(range(T)):
+        if gates == 4:
+            dx_t, dprev_h, dprev_c, dWx_t, dWh_t, db_t = L.lstm_step_backward(
+                dh[:, t] + dprev_h, dprev_c, caches[t])
+        else:
+            dx_t, dprev_h, dWx_t, dWh_t, db_t = L.rnn_step_backward(dh[:, t] + dprev_h, caches[t])
+        expected["dx"][:, t] = dx_t
+        expected["dWx"] += dWx_t
+        expected["dWh"] += dWh_t
+        expected["db"] += db_t
+    for name, ours in (("dx", dx), ("dWx", dWx), ("dWh", dWh), ("db", db)):
+        np.testing.assert_allclose(ours, expected[name], rtol=1e-10, atol=1e-12, err_msg=name)
+    np.testing.assert_allclose(dh0, dprev_h, rtol=1e-10, atol=1e-12, err_msg="dh0")
+
+
 def test_word_embedding_accumulates_repeated_words():
     x = np.array([[1, 1, 2], [2, 1, 0]])  # word 1 three times, word 2 twice, word 3 never
     W = np.arange(12.0).reshape(4, 3)
