@@ -22,7 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("names", nargs="*", metavar="name",
                         help="checks to run: names or shell patterns like 'lstm_*' (default: all)")
-    parser.add_argument("--list", action="store_true", help="list the checks and what each one tests")
+    parser.add_argument("--list", action="store_true",
+                        help="list the checks and the function each one tests")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="print only FAIL lines and the summary")
     return parser
@@ -50,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
             failed.append(name)
             print(f"  -> {checks.failure_message(name, lines)}")
     passed = len(names) - len(failed)
-    print(f"\n{passed} of {len(names)} checks passed" + (f"; failed: {', '.join(failed)}" if failed else ""))
+    summary = f"\n{passed} of {len(names)} checks passed"
+    print(summary + (f"; failed: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0
 
 

@@ -154,7 +154,8 @@ def _location(exc: BaseException) -> str:
     for frame in traceback.extract_tb(exc.__traceback__):
         path = Path(frame.filename).resolve()
         if PACKAGE_DIR in path.parents and path not in own:
-            found = f"{path.relative_to(PACKAGE_DIR.parent).as_posix()}:{frame.lineno} in {frame.name}"
+            relative = path.relative_to(PACKAGE_DIR.parent).as_posix()
+            found = f"{relative}:{frame.lineno} in {frame.name}"
     return found
 
 
@@ -165,8 +166,8 @@ def _call(what: str, function, *args):
     except Exception as e:  # noqa: BLE001 - any error of the code under test is a FAIL line
         message = str(e) or ("not implemented yet" if isinstance(e, NotImplementedError) else "")
         where = _location(e)
-        raise _ContractError(f"{what} raised {type(e).__name__}"
-                             + (f" at {where}" if where else "") + (f": {message}" if message else ""))
+        raise _ContractError(f"{what} raised {type(e).__name__}" + (f" at {where}" if where else "")
+                             + (f": {message}" if message else ""))
 
 
 def _unpack(what: str, result, names: tuple[str, ...]) -> tuple:
@@ -215,7 +216,8 @@ def _backward_check(forward: str, args: tuple, outputs: tuple, backward: str, up
 
     def compute(case):
         cache = run_forward(dict(zip(args, _copies(case.inputs[a] for a in args))))[-1]
-        result = _call(backward, _layer(backward), *_copies(case.inputs[u] for u in upstream), cache)
+        ups = _copies(case.inputs[u] for u in upstream)
+        result = _call(backward, _layer(backward), *ups, cache)
         result = (result,) if len(grads) == 1 and not isinstance(result, (tuple, list)) else result
         return dict(zip(grads, _unpack(backward, result, grads)))
 
@@ -238,11 +240,13 @@ def _backward_check(forward: str, args: tuple, outputs: tuple, backward: str, up
 
         def weighted_sum(_):
             outs = run_forward(inputs)[:-1]
-            return sum(float(np.sum(np.asarray(o, dtype=np.float64) * u)) for o, u in zip(outs, ups))
+            return sum(float(np.sum(np.asarray(o, dtype=np.float64) * u))
+                       for o, u in zip(outs, ups))
 
         for grad_name, arg in zip(grads, wrt):
             numerical = eval_numerical_gradient(weighted_sum, inputs[arg], verbose=False)
-            yield _compare(grad_name, got[grad_name], numerical, "numerical gradient", TOL_NUMERICAL)
+            yield _compare(grad_name, got[grad_name], numerical, "numerical gradient",
+                           TOL_NUMERICAL)
 
     return Check(backward, fix or f"{backward} in cs231n/rnn_layers.py", compute, extras,
                  after=after)
@@ -286,12 +290,14 @@ def _build_model(case: Case, cell_type: str):
     params = getattr(model, "params", None)
     if not isinstance(params, dict) or set(params) != set(PARAM_NAMES):
         keys = sorted(params) if isinstance(params, dict) else params
-        raise _ContractError(f"CaptioningRNN.params has keys {keys}, expected {sorted(PARAM_NAMES)}")
+        raise _ContractError(f"CaptioningRNN.params has keys {keys}, "
+                             f"expected {sorted(PARAM_NAMES)}")
     for key in PARAM_NAMES:
         value = case.inputs[f"params/{key}"]
         if np.shape(params[key]) != value.shape:
-            raise _ContractError(f"CaptioningRNN.params['{key}'] has shape {np.shape(params[key])}, "
-                                 f"expected {value.shape} (cell_type={cell_type!r})")
+            raise _ContractError(f"CaptioningRNN.params['{key}'] has shape "
+                                 f"{np.shape(params[key])}, expected {value.shape} "
+                                 f"(cell_type={cell_type!r})")
         params[key] = value.copy()
     return model
 
@@ -354,8 +360,8 @@ def _compare_captions(case: Case, name: str, got, expected: np.ndarray) -> tuple
     text = (f"captions vs reference output (up to <END>), {len(wrong)} of {len(expected)} rows "
             f"differ (threshold 0)")
     if wrong:
-        decode = lambda r: " ".join(words[int(i)] if 0 <= i < len(words) else f"<{i}?>"  # noqa: E731
-                                    for i in r)
+        def decode(row):
+            return " ".join(words[int(i)] if 0 <= i < len(words) else f"<{i}?>" for i in row)
         row, stop = wrong[0]
         text += (f"; row {row}: got '{decode(got[row][:stop])}', "
                  f"expected '{decode(expected[row][:stop])}'")
@@ -370,8 +376,9 @@ def _model_sample_check(cell_type: str, after: tuple) -> Check:
                          case.options["max_length"])
         return {"captions": captions}
 
-    return Check(f"captioning_{cell_type}_sample", "CaptioningRNN.sample in cs231n/classifiers/rnn.py",
-                 compute, compare=_compare_captions, after=after)
+    return Check(f"captioning_{cell_type}_sample",
+                 "CaptioningRNN.sample in cs231n/classifiers/rnn.py", compute,
+                 compare=_compare_captions, after=after)
 
 
 # --------------------------------------------------------------------------------------------
@@ -382,8 +389,8 @@ _RNN_STEP = ("x", "prev_h", "Wx", "Wh", "b")
 _SEQUENCE = ("x", "h0", "Wx", "Wh", "b")
 _LSTM_STEP = ("x", "prev_h", "prev_c", "Wx", "Wh", "b")
 _PROVIDED = "{} in cs231n/rnn_layers.py (provided: restore the original if you changed it)"
-_RNN_LOSS_PARTS = ("word_embedding_forward", "word_embedding_backward", "rnn_forward", "rnn_backward",
-                   "temporal_softmax_loss")
+_RNN_LOSS_PARTS = ("word_embedding_forward", "word_embedding_backward", "rnn_forward",
+                   "rnn_backward", "temporal_softmax_loss")
 _LSTM_LOSS_PARTS = ("word_embedding_forward", "word_embedding_backward", "lstm_forward",
                     "lstm_backward", "temporal_softmax_loss")
 
@@ -400,8 +407,8 @@ CHECKS: dict[str, Check] = {c.name: c for c in (
                     ("dout",), ("dW",), ("W",), after=("word_embedding_forward",)),
     _forward_check("temporal_affine_forward", ("x", "w", "b"), ("out",),
                    fix=_PROVIDED.format("temporal_affine_forward")),
-    _backward_check("temporal_affine_forward", ("x", "w", "b"), ("out",), "temporal_affine_backward",
-                    ("dout",), ("dx", "dw", "db"), ("x", "w", "b"),
+    _backward_check("temporal_affine_forward", ("x", "w", "b"), ("out",),
+                    "temporal_affine_backward", ("dout",), ("dx", "dw", "db"), ("x", "w", "b"),
                     fix=_PROVIDED.format("temporal_affine_backward")),
     _softmax_loss_check(),
     _model_loss_check("rnn", _RNN_LOSS_PARTS),
@@ -479,7 +486,8 @@ def load_case(name: str, index: int = 0, path: Path | str | None = None):
     if not 0 <= index < len(cases):
         raise IndexError(f"{name} has {len(cases)} visible case(s); index {index} is out of range")
     case = cases[index]
-    return {k: v.copy() for k, v in case.inputs.items()}, {k: v.copy() for k, v in case.expected.items()}
+    inputs = {k: v.copy() for k, v in case.inputs.items()}
+    return inputs, {k: v.copy() for k, v in case.expected.items()}
 
 
 # --------------------------------------------------------------------------------------------

@@ -78,7 +78,8 @@ def rnn_sequence_cases() -> list[Case]:
     return [
         Case("rnn_forward", visible),
         _hidden(Case("rnn_forward", _forward_only(_sequence(21, 3, 1, 4, 5))), "T=1"),
-        _hidden(Case("rnn_forward", _forward_only(_sequence(22, 3, 6, 2, 3))), "N=3, T=6, D=2, H=3"),
+        _hidden(Case("rnn_forward", _forward_only(_sequence(22, 3, 6, 2, 3))),
+                "N=3, T=6, D=2, H=3"),
         Case("rnn_backward", _sequence(231, 2, 3, 4, 5)),
         _hidden(Case("rnn_backward", _sequence(23, 2, 1, 3, 4)), "T=1", check_upstream=True),
         _hidden(Case("rnn_backward", _sequence(24, 3, 5, 2, 4)), "N=3, T=5, D=2, H=4",

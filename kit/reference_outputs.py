@@ -8,7 +8,7 @@ never committed; the same code gives a byte-identical file.
 Before writing, the reference solution must pass every check on every case (otherwise a threshold
 or a case is wrong), and each case must test what it claims (e.g. that sampled captions end early).
 
-    python -m kit reference-outputs                  # into this repository (for running checks here)
+    python -m kit reference-outputs                  # into this repository (to run checks here)
     python -m kit reference-outputs --dest build/x   # into build/x/cs231n/reference_outputs.npz
 """
 from __future__ import annotations
@@ -33,9 +33,9 @@ def _reference_checks():
 
     where = Path(cs231n.__file__).resolve().parent
     if where != ROOT / "cs231n":
-        raise RuntimeError(f"The reference outputs must come from the reference package {ROOT / 'cs231n'}, "
-                           f"but `import cs231n` gives {where}. Run from the repository root "
-                           f"(python -m kit reference-outputs).")
+        raise RuntimeError(f"The reference outputs must come from the reference package "
+                           f"{ROOT / 'cs231n'}, but `import cs231n` gives {where}. Run from the "
+                           f"repository root (python -m kit reference-outputs).")
     return checks
 
 
@@ -51,8 +51,8 @@ def _check_robust_sampling(checks, case) -> None:
                              case.expected, case.label, case.hidden, case.options)
         failed = [line for line in checks.run_cases([nudged]) if not line.passed]
         if failed:
-            raise RuntimeError(f"{case.check} [{case.label}]: the reference captions change when the "
-                               f"parameters move by 1e-9 ({failed[0].text}); pick another seed")
+            raise RuntimeError(f"{case.check} [{case.label}]: the reference captions change when "
+                               f"the parameters move by 1e-9 ({failed[0].text}); pick another seed")
 
 
 def reference_cases() -> list:

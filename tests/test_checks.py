@@ -164,7 +164,8 @@ def test_loss_averaged_over_tokens_fails_exactly_the_loss_checks(tmp_path, refer
                                             "captioning_lstm_loss"}, result.stdout
     assert "FAIL  temporal_softmax_loss: loss vs reference output" in result.stdout
     assert "Fix temporal_softmax_loss in cs231n/rnn_layers.py." in result.stdout
-    assert "It builds on word_embedding_forward, word_embedding_backward, rnn_forward" in result.stdout
+    assert ("It builds on word_embedding_forward, word_embedding_backward, rnn_forward"
+            in result.stdout)
 
 
 def test_modifying_the_upstream_gradient_fails_only_the_hidden_case(tmp_path, reference_file):
@@ -172,7 +173,7 @@ def test_modifying_the_upstream_gradient_fails_only_the_hidden_case(tmp_path, re
     append_bug(folder, UPSTREAM_MODIFIED)
     assert checker(folder, "rnn_backward").returncode == 0
     result = run_in(folder, "-c", "from cs231n import checks\n"
-                                  "for line in checks.run('rnn_backward', hidden=True): print(line)")
+                    "for line in checks.run('rnn_backward', hidden=True): print(line)")
     failing = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
     assert failing and all("dh was modified in place" in line for line in failing), result.stdout
 
@@ -299,7 +300,7 @@ def test_load_case_gives_inputs_and_expected_outputs(use_reference):
     assert np.array_equal(next_h, expected["next_h"])
 
 
-# --- the terminal checker ---------------------------------------------------------------------------
+# --- the terminal checker ------------------------------------------------------------------------
 
 def test_terminal_checker_prints_the_notebook_lines(tmp_path, reference_file, capsys,
                                                     use_reference):

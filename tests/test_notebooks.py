@@ -52,7 +52,8 @@ def checks_called(source: str) -> list[tuple[str, bool]]:
     calls = []
     for statement in ast.parse(source).body:
         if isinstance(statement, ast.ImportFrom):
-            assert statement.module == "cs231n.checks" and [a.name for a in statement.names] == ["check"]
+            assert statement.module == "cs231n.checks"
+            assert [a.name for a in statement.names] == ["check"]
             continue
         assert isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call), source
         call = statement.value
@@ -75,7 +76,8 @@ def test_committed_without_outputs_and_valid(name):
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None, cell.source[:60]
         assert "execution" not in cell.metadata
-    ids = [cell.metadata["nbgrader"]["grade_id"] for cell in nb.cells if "nbgrader" in cell.metadata]
+    ids = [cell.metadata["nbgrader"]["grade_id"] for cell in nb.cells
+           if "nbgrader" in cell.metadata]
     assert len(ids) == len(set(ids))
 
 
@@ -134,10 +136,11 @@ def test_inline_questions_have_a_mark_scheme_and_a_hand_graded_answer(name):
         assert "=== END MARK SCHEME ===" in cells[i].source
         answer = cells[i + 1]
         assert answer.cell_type == "markdown" and is_solution(answer) and is_grade(answer)
-        assert answer.metadata["nbgrader"]["grade_id"] == cells[i].metadata["nbgrader"]["grade_id"] + "_answer"
+        question_id = cells[i].metadata["nbgrader"]["grade_id"]
+        assert answer.metadata["nbgrader"]["grade_id"] == question_id + "_answer"
 
 
-# --- executing them ---------------------------------------------------------------------------------
+# --- executing them ------------------------------------------------------------------------------
 
 def report(request, text: str) -> None:
     """Show a measurement in pytest's output, even when output is captured."""
@@ -168,7 +171,8 @@ def built(tmp_path_factory, builtin_dataset):
     released = release.prepare_course(course_dir)
     source = course_dir / "source" / course.ASSIGNMENT
     for folder in (source, released):
-        (folder / "datasets" / "builtin_captioning").symlink_to(builtin_dataset, target_is_directory=True)
+        link = folder / "datasets" / "builtin_captioning"
+        link.symlink_to(builtin_dataset, target_is_directory=True)
     return source, released
 
 

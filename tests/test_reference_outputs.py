@@ -63,7 +63,8 @@ def test_the_file_holds_every_case_with_its_inputs_and_reference_outputs(cases):
     for stored, case in zip(cases, defined):
         assert list(stored.inputs) == list(case.inputs)
         for name, value in case.inputs.items():
-            assert np.array_equal(stored.inputs[name], value) and stored.inputs[name].dtype == value.dtype
+            assert np.array_equal(stored.inputs[name], value)
+            assert stored.inputs[name].dtype == value.dtype
         assert stored.expected == {} or set(stored.expected) == set(checks.outputs(stored))
         for name, value in checks.outputs(stored).items():   # the reference, recomputed now
             assert np.array_equal(stored.expected[name], value), (stored.check, name)
