@@ -33,6 +33,7 @@ grade: $(VENV)/.installed  ## grade every submission in SUBMISSIONS=DIR (JOBS=n,
 
 bench: $(VENV)/.installed  ## run the benchmarks
 	$(PY) bench/bench_layers.py
+	$(PY) bench/bench_notebooks.py
 	$(PY) bench/bench_grading.py
 
 clean:  ## remove built course, release and grading output

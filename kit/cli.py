@@ -6,6 +6,7 @@ import importlib
 # command name -> (module in kit/, one-line help)
 COMMANDS = {
     "data": ("data", "build the built-in offline captioning dataset"),
+    "reference-outputs": ("reference_outputs", "generate the checks' reference outputs from the reference package"),
     "release": ("release", "build the student release (folder and zip), checked for leaks"),
     "grade": ("grading", "grade a folder of submissions in parallel: grades.csv, plot, feedback"),
     "report": ("report", "rewrite grades.csv and scores.png from the gradebook"),
