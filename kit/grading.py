@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import shutil
 import signal
@@ -29,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import course, gradebook, report, submissions
+from . import course, gradebook, report, submissions, worker
 from .nbgrader_api import check, course_id, open_api, sqlite_url
 from .worker import REPORT
 
@@ -62,11 +63,13 @@ class Setup:
 
 @dataclass
 class Outcome:
-    """How grading one student went."""
+    """How grading one student went (seconds: wall time; cpu_seconds: the worker's and its
+    kernels' CPU time)."""
     student: str
     notes: list[str] = field(default_factory=list)
     graded: bool = False
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
 
     @property
     def status(self) -> str:
@@ -120,6 +123,19 @@ def worker_env(setup: Setup, limits: Limits) -> dict:
     return env
 
 
+_WORKERS = None
+
+
+def _workers():
+    """The multiprocessing context that starts grading workers: forked from a server process
+    that imported the worker module (nbgrader and all) once."""
+    global _WORKERS
+    if _WORKERS is None:
+        _WORKERS = multiprocessing.get_context("forkserver")
+        _WORKERS.set_forkserver_preload(["kit.worker"])
+    return _WORKERS
+
+
 def _kill_tree(pid: int) -> None:
     """Kill a process and everything it started (kernels run in their own sessions)."""
     import psutil
@@ -163,18 +179,16 @@ def grade_one(setup: Setup, sub: submissions.Submission, limits: Limits, env: di
     job = {"course": str(root), "student": sub.student, "assignment": course.ASSIGNMENT,
            "deadline": time.time() + limits.submission_timeout, **asdict(limits)}
     (work / "job.json").write_text(json.dumps(job), encoding="utf-8")
-    with open(work / "worker.log", "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "kit.worker", str(work / "job.json")],
-                                cwd=course.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-        try:
-            proc.wait(timeout=limits.submission_timeout + GRACE)
-        except subprocess.TimeoutExpired:
-            _kill_tree(proc.pid)
-            proc.wait()
-            outcome.notes.append(f"submission time limit ({limits.submission_timeout} s) hit: "
-                                 "grading stopped")
-    _kill_tree_of_group(proc.pid)
+    proc = _workers().Process(target=worker.run_job, name=f"grade {sub.student}",
+                              args=(str(work / "job.json"), env, str(work / "worker.log")))
+    proc.start()
+    proc.join(limits.submission_timeout + GRACE)
+    if proc.is_alive():
+        _kill_tree(proc.pid)
+        proc.join()
+        outcome.notes.append(f"submission time limit ({limits.submission_timeout} s) hit: "
+                             "grading stopped")
+    _kill_group(proc.pid)
     result_file = work / REPORT
     if result_file.is_file():
         result = json.loads(result_file.read_text(encoding="utf-8"))
@@ -186,15 +200,16 @@ def grade_one(setup: Setup, sub: submissions.Submission, limits: Limits, env: di
         elif not result.get("feedback", {}).get("success", False):
             outcome.notes.append("no feedback: " + result.get("feedback", {}).get("error", ""))
         outcome.graded = result.get("autograde", {}).get("success", False)
-    elif proc.returncode not in (0, None) and not any("time limit" in n for n in outcome.notes):
-        outcome.notes.append(f"grader stopped with exit code {proc.returncode} "
+        outcome.cpu_seconds = result.get("cpu_seconds", 0.0)
+    elif proc.exitcode not in (0, None) and not any("time limit" in n for n in outcome.notes):
+        outcome.notes.append(f"grader stopped with exit code {proc.exitcode} "
                              f"(see {work / 'worker.log'})")
     outcome.seconds = time.time() - started
     return outcome
 
 
-def _kill_tree_of_group(pid: int) -> None:
-    """Kill what is left of a finished worker's process group (a kernel's child processes)."""
+def _kill_group(pid: int) -> None:
+    """Kill what is left in a finished worker's process group."""
     try:
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
@@ -261,13 +276,25 @@ def grade_class(submissions_dir: Path, setup: Setup, limits: Limits = Limits(), 
 
 
 def _warm_up(env: dict) -> None:
-    """Build the dataset (when grading uses one) and matplotlib's font cache once, before parallel
-    kernels would each do it (and print a stderr notice that would cost a test cell its points)."""
-    code = "import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot\n"
+    """Start the server that forks the workers, and build the dataset (when grading uses one) and
+    matplotlib's font cache if they are missing, before parallel kernels would each do it (and
+    print a stderr notice that would cost a test cell its points)."""
+    import matplotlib
+    from multiprocessing import forkserver
+
+    _workers()
+    forkserver.ensure_running()
+    code = ""
+    if not any(Path(matplotlib.get_cachedir()).glob("fontlist-*.json")):
+        code += "import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot\n"
     if "CS231N_DATASETS" in env:
-        code += "from cs231n.coco_utils import default_data_dir; default_data_dir()\n"
-    subprocess.run([sys.executable, "-c", code], cwd=course.ROOT, env=env, check=False,
-                   stdout=subprocess.DEVNULL)
+        folder = Path(env["CS231N_DATASETS"])
+        if not any((folder / name / "coco2014_vocab.json").is_file()
+                   for name in ("coco_captioning", "builtin_captioning")):
+            code += "from cs231n.coco_utils import default_data_dir; default_data_dir()\n"
+    if code:
+        subprocess.run([sys.executable, "-c", code], cwd=course.ROOT, env=env, check=False,
+                       stdout=subprocess.DEVNULL)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

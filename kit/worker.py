@@ -1,19 +1,33 @@
-"""Grade one submission in its own nbgrader course folder: ``python -m kit.worker JOB.json``.
+"""Grade one submission in its own nbgrader course folder.
 
-``python -m kit grade`` starts one such process per student (in a new process group, so that a
-submission that outlives its time limit is killed with everything it started) after writing the
-course folder: nbgrader_config.py, source/<assignment>/ (student files stubbed), gradebook.db (the
-assignment only) and submitted/<student>/<assignment>/. The worker caps its own address space (the
-kernels it starts inherit the cap), runs nbgrader autograde with the kit's limits and
-generate_feedback, and writes a JSON report of what went wrong, if anything.
+``python -m kit grade`` runs one worker process per student (``run_job``, forked from a server
+process that has imported nbgrader once, so a worker starts in milliseconds; ``python -m kit.worker
+JOB.json`` does the same by hand) after writing the course folder: nbgrader_config.py,
+source/<assignment>/ (student files stubbed), gradebook.db (the assignment only) and
+submitted/<student>/<assignment>/. The worker starts a new session (so that a submission that
+outlives its time limit is killed with everything it started), caps its own address space (the
+kernels it starts inherit the cap), runs nbgrader autograde with the kit's limits, the
+cross-check and generate_feedback, and writes a JSON report of what went wrong, if anything.
 """
 from __future__ import annotations
 
 import json
+import os
 import resource
 import sys
 import time
 from pathlib import Path
+
+# Imported here, not when needed: the server that forks the workers imports them once.
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern,
+                                    LimitOutput, SaveAutoGrades)
+from traitlets.config import Config
+
+from . import crosscheck, problems
+from .course import HIDDEN_NOTEBOOK
+from .execute import LimitedExecute
+from .nbgrader_api import course_id, open_api, sqlite_url
 
 REPORT = "report.json"
 
@@ -27,13 +41,6 @@ def limit_memory(megabytes: int) -> None:
 
 def grading_config(job: dict):
     """nbgrader configuration overrides for one submission: the kit's Execute and its limits."""
-    from nbconvert.preprocessors import ClearMetadataPreprocessor
-    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern,
-                                        LimitOutput, SaveAutoGrades)
-    from traitlets.config import Config
-
-    from .execute import LimitedExecute
-
     c = Config()
     c.Execute.timeout = job["cell_timeout"]
     c.ExecutePreprocessor.timeout = job["cell_timeout"]
@@ -53,10 +60,6 @@ def _last_line(text: str) -> str:
 
 def grade(job: dict) -> dict:
     """Autograde and generate feedback for the job's student; returns the report."""
-    from . import crosscheck, problems
-    from .course import HIDDEN_NOTEBOOK
-    from .nbgrader_api import course_id, open_api, sqlite_url
-
     course = Path(job["course"])
     api = open_api(course, overrides=grading_config(job))
     report: dict = {"student": job["student"], "started": time.time()}
@@ -76,6 +79,10 @@ def grade(job: dict) -> dict:
                               "error": _last_line(feedback.get("error", "")),
                               "seconds": round(time.time() - started, 1)}
     report["finished"] = time.time()
+    report["cpu_seconds"] = round(sum(
+        usage.ru_utime + usage.ru_stime
+        for usage in (resource.getrusage(resource.RUSAGE_SELF),
+                      resource.getrusage(resource.RUSAGE_CHILDREN))), 1)
     return report
 
 
@@ -84,6 +91,17 @@ def write_report(folder: Path, report: dict) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(report, indent=1), encoding="utf-8")
     tmp.replace(path)
+
+
+def run_job(job_file: str, env: dict, log_file: str) -> None:
+    """A worker process: new session, the given environment, output to log_file, then grade."""
+    os.setsid()
+    log = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.environ.clear()
+    os.environ.update(env)
+    main([job_file])
 
 
 def main(argv: list[str] | None = None) -> int:

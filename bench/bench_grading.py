@@ -1,0 +1,134 @@
+"""Grade the same submissions with serial `nbgrader autograde` and with the kit's parallel grading.
+
+The submissions are the demo's samples (the reference, the untouched release, one copy of the
+reference per sample bug; --copies repeats them). The kit grades them as `python -m kit grade`
+does: intake, autograde with the kit's limits, the cross-check, feedback HTML, the merge into the
+class gradebook, grades.csv and the plot, with --jobs workers (default: one per core). The baseline
+is one `nbgrader autograde rnn_captioning` command over the very same nbgrader submissions (the
+kit's intake output, hidden-check notebook included) in a course of its own: nbgrader grades them
+one after the other; `nbgrader generate_feedback` then writes their feedback (timed apart). Both
+use the same environment (one BLAS thread per process, the same dataset). The script prints the
+wall times, the CPU times, the ratio kit / serial autograde (lower is better; the target is <= 0.6
+on 2 cores for 4 or more submissions) and the ratio to serial autograde + feedback (the same
+output as the kit), and checks that every test cell got the same score both ways. Other programs
+running on the machine slow the kit's parallel workers more than one serial process: the script
+warns when the load average was high.
+
+    python bench/bench_grading.py [--jobs 0] [--copies 1] [--out build/bench]
+"""
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from nbgrader.api import Gradebook  # noqa: E402
+
+from kit import course, grading, samples  # noqa: E402
+from kit.demo import build_dataset  # noqa: E402
+from kit.nbgrader_api import check, course_id, open_api, sqlite_url, tools_on_path  # noqa: E402
+from kit.release import build_release  # noqa: E402
+
+
+def cell_scores(db_url: str, cid: str) -> dict:
+    """{(student, notebook, cell): score} of every grade of the assignment."""
+    with Gradebook(db_url, cid) as gb:
+        return {(sub.student.id, nb.name, grade.name): grade.score
+                for sub in gb.assignment_submissions(course.ASSIGNMENT)
+                for nb in sub.notebooks for grade in nb.grades}
+
+
+def make_submissions(release_folder: Path, dest: Path, copies: int) -> list[str]:
+    described = samples.make_samples(release_folder, dest)
+    for copy in range(2, copies + 1):
+        for student in list(described):
+            shutil.copytree(dest / student, dest / f"{student}_{copy}")
+    return sorted(p.name for p in dest.iterdir())
+
+
+def serial_course(setup: grading.Setup, kit_course: Path, folder: Path, students: list[str]) -> Path:
+    """A course for plain nbgrader with the kit's grading source and the kit's intake output."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    shutil.copytree(setup.grading_source, folder / "source" / course.ASSIGNMENT)
+    shutil.copy2(kit_course / "nbgrader_config.py", folder / "nbgrader_config.py")
+    check(open_api(folder).generate_assignment(course.ASSIGNMENT), "generate_assignment")
+    for student in students:
+        shutil.copytree(kit_course / "submitted" / student, folder / "submitted" / student)
+    return folder
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--jobs", type=int, default=0, help="kit workers (default 0: one per core)")
+    parser.add_argument("--copies", type=int, default=1,
+                        help="how many copies of each of the 6 samples to grade (default 1)")
+    parser.add_argument("--out", type=Path, default=course.BUILD / "bench",
+                        help="working folder (default: %(default)s)")
+    args = parser.parse_args(argv)
+    out = args.out.resolve()
+    cores = os.cpu_count() or 1
+    jobs = args.jobs or cores
+
+    print("Preparing the release, the submissions and the courses ...", flush=True)
+    kit_course = out / "kit_course"
+    if out.exists():
+        shutil.rmtree(out)
+    released = build_release(kit_course, out / "release")
+    students = make_submissions(released.folder, out / "submissions", args.copies)
+    datasets = grading.default_datasets()
+    setup = grading.prepare(kit_course, out / "kit_grading", build=False, datasets_dir=datasets)
+    limits = grading.Limits()
+    env = grading.worker_env(setup, limits)
+    build_dataset(datasets)      # built once, before either timing
+
+    load_before = os.getloadavg()[0]
+    start = time.perf_counter()
+    outcomes = grading.grade_class(out / "submissions", setup, limits, jobs,
+                                   progress=lambda _: None)
+    kit_seconds = time.perf_counter() - start
+    kit_cpu = sum(o.cpu_seconds for o in outcomes)
+
+    serial = serial_course(setup, kit_course, out / "serial_course", students)
+    tools_on_path()
+    serial_seconds, serial_cpu = {}, {}
+    for step in ("autograde", "generate_feedback"):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "nbgrader", step, course.ASSIGNMENT, "--force",
+                        "--log-level=ERROR"], cwd=serial, env={**env, "PATH": os.environ["PATH"]},
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        serial_seconds[step] = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        serial_cpu[step] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    load_after = os.getloadavg()[0]
+
+    cid = course_id(kit_course)
+    kit_scores = cell_scores(setup.db_url, cid)
+    serial_scores = cell_scores(sqlite_url(serial / "gradebook.db"), cid)
+    same = kit_scores == serial_scores and len(kit_scores) > 0
+
+    autograde, feedback = serial_seconds["autograde"], serial_seconds["generate_feedback"]
+    print(f"\n{len(students)} submissions, {cores} cores, kit with {jobs} workers")
+    print(f"  nbgrader autograde, serial:                  {autograde:7.1f} s   "
+          f"CPU {serial_cpu['autograde']:6.1f} s")
+    print(f"  nbgrader generate_feedback, serial:          {feedback:7.1f} s   "
+          f"CPU {serial_cpu['generate_feedback']:6.1f} s")
+    print(f"  kit grade, parallel (incl. feedback, merge): {kit_seconds:7.1f} s   "
+          f"CPU {kit_cpu:6.1f} s (workers and kernels)")
+    print(f"  ratio kit / serial autograde: {kit_seconds / autograde:.2f} (target <= 0.6)")
+    print(f"  ratio kit / serial autograde + feedback: {kit_seconds / (autograde + feedback):.2f}")
+    print(f"  scores of all {len(kit_scores)} graded cells identical: {'yes' if same else 'NO'}")
+    if max(load_before, load_after) > 1.5 * cores:
+        print(f"  warning: the machine was busy (load average {load_before:.1f} before, "
+              f"{load_after:.1f} after, on {cores} cores): the times are noisy")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""The demo's sample submissions and its verdict; the real course graded end to end."""
+import csv
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from kit import course, demo, grading, samples
+from kit.reference_outputs import write_reference_outputs
+
+
+@pytest.fixture(scope="module")
+def checked_package(tmp_path_factory):
+    """The reference package with its reference outputs, as a submission holds it."""
+    folder = tmp_path_factory.mktemp("package")
+    shutil.copytree(course.ROOT / "cs231n", folder / "cs231n",
+                    ignore=shutil.ignore_patterns("__pycache__", "reference_outputs.npz"))
+    write_reference_outputs(folder)
+    return folder
+
+
+def run_checks(folder):
+    """(exit status, last line) of `python -m cs231n.check` in a submission folder."""
+    out = subprocess.run([sys.executable, "-m", "cs231n.check", "-q"], cwd=folder,
+                         capture_output=True, text=True)
+    return out.returncode, out.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("bug", samples.BUGS, ids=lambda bug: bug.name)
+def test_each_sample_bug_fails_some_checks_and_passes_others(checked_package, tmp_path, bug):
+    folder = shutil.copytree(checked_package, tmp_path / "submission")
+    samples.apply_bug(folder, bug)
+    status, summary = run_checks(folder)
+    passed, total = (int(word) for word in summary.split()[:3:2])
+    assert status == 1 and 0 < passed < total, summary
+
+
+@pytest.mark.slow
+def test_the_unchanged_reference_passes_every_check(checked_package):
+    status, summary = run_checks(checked_package)
+    assert status == 0, summary
+
+
+def test_a_bug_whose_line_is_gone_is_a_clear_error(tmp_path):
+    (tmp_path / "cs231n").mkdir()
+    (tmp_path / "cs231n" / "rnn_layers.py").write_text("def f():\n    pass\n")
+    with pytest.raises(samples.SampleError, match="update kit/samples.py"):
+        samples.apply_bug(tmp_path, samples.BUGS[0])
+
+
+@pytest.mark.parametrize("student, autograded, ok", [
+    ("reference", 67, True), ("reference", 66, False),
+    ("untouched", 0, True), ("untouched", 1, False),
+    ("bug_x", 30, True), ("bug_x", 0, False), ("bug_x", 67, False),
+])
+def test_demo_verdict(student, autograded, ok):
+    assert (demo.expected(student, autograded, 67) is None) == ok
+
+
+@pytest.mark.slow
+def test_the_real_course_grades_the_samples_as_the_demo_expects(tmp_path):
+    """The real notebooks: full marks for the reference, nothing for the untouched release,
+    partial credit for a bug (the demo grades all the samples the same way)."""
+    from kit.release import build_release
+
+    released = build_release(tmp_path / "course", tmp_path / "release")
+    described = samples.make_samples(released.folder, tmp_path / "submissions",
+                                     bugs=samples.BUGS[-1:], zipped=("untouched",))
+    setup = grading.prepare(tmp_path / "course", tmp_path / "grading", build=False,
+                            datasets_dir=grading.default_datasets())
+    grading.grade_class(tmp_path / "submissions", setup, grading.Limits(), jobs=0)
+    with open(setup.out_dir / "grades.csv", newline="") as f:
+        rows = {row["student"]: row for row in csv.DictReader(f)}
+    assert set(rows) == set(described)
+    for student, row in rows.items():
+        assert row["status"] == "ok", (student, row["status"])
+        assert demo.expected(student, float(row["autograded"]), float(row["autograded_max"])) is None
+    assert (setup.course_dir / "feedback" / "reference" / "rnn_captioning" / "RNN_Captioning.html").is_file()
