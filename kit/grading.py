@@ -2,18 +2,27 @@
 
 Each entry of SUBMISSIONS is one student, named by the entry: a folder or a .zip holding that
 student's copy of the release folder (with or without one top-level folder). For each student the
-kit builds the nbgrader submission (answer cells of the notebooks, the student's cs231n/, plus the
-hidden-check notebook), autogrades it with nbgrader in a separate process with its own course
-folder and gradebook, generates the feedback HTML, and merges the scores into the class gradebook
-(one student at a time, so the gradebook stays consistent whatever --jobs is).
+kit builds the nbgrader submission (the student's cs231n/ and the answer cells of their notebooks,
+put into the release notebooks, plus the hidden-check notebook), autogrades it with nbgrader in a
+process of its own with its own course folder and gradebook, generates the feedback HTML, and
+merges the scores into the class gradebook (one student at a time, so the gradebook stays
+consistent whatever --jobs is). Regrading a student (--student) replaces their automatic scores.
+
+What cannot fool it: test cells and every other non-answer cell come from the release; checking
+helpers and reference outputs are restored from the course; the hidden checks re-run each check
+in a fresh process with only the student's cs231n/, and a notebook test that passes while the
+re-run fails the same cases earns nothing (the status says so).
 
 Limits: each cell has --cell-timeout seconds, each submission --submission-timeout seconds and
---memory-mb of address space per process. A submission that hits a limit keeps the points it
-earned before; the status column says which limit it hit; the run goes on.
+--memory-mb of address space per process, each cell --max-output bytes of output. A submission
+that hits a limit keeps the points it earned before; the status column says which limit it hit;
+the run goes on. So does it after a missing package, an invalid or renamed notebook, an
+import-time crash, sys.exit or a dead kernel.
 
-Output (under --out, default build/grading/): grades.csv (student, score, max_score, one column
-per notebook, status), scores.png (the class's score distribution); feedback HTML in
-<course>/feedback/<student>/rnn_captioning/; autograded notebooks in <course>/autograded/.
+Output (under --out, default build/grading/): grades.csv (student, score, max_score, autograded,
+autograded_max, one column per notebook, status) and scores.png (the class's score distribution);
+feedback HTML in <course>/feedback/<student>/rnn_captioning/, autograded notebooks in
+<course>/autograded/.
 """
 from __future__ import annotations
 
@@ -152,58 +161,73 @@ def _kill_tree(pid: int) -> None:
     psutil.wait_procs(family, timeout=10)
 
 
-def grade_one(setup: Setup, sub: submissions.Submission, limits: Limits, env: dict) -> Outcome:
-    """Build the student's course folder, run the worker on it and wait (at most the submission's
-    time limit plus a grace period). Runs in a thread; touches nothing shared."""
-    started = time.time()
-    outcome = Outcome(sub.student, list(sub.notes))
-    work = setup.out_dir / "work" / sub.student
+def _student_course(setup: Setup, sub: submissions.Submission, work: Path) -> Path:
+    """Write the student's own course folder (config, grading source, template gradebook, the
+    nbgrader submission) under work; returns it. Intake notes go to sub.notes."""
     if work.exists():
         _rmtree(work)
     root = work / "course"
     shutil.copytree(setup.grading_source, root / "source" / course.ASSIGNMENT)
     shutil.copy2(setup.template_db, root / "gradebook.db")
     shutil.copy2(setup.grading_source.parent.parent / "nbgrader_config.py", root)
-    dest = root / "submitted" / sub.student / course.ASSIGNMENT
-    try:
-        submissions.assemble(sub, setup.release_dir, setup.extra_notebooks, setup.student_files,
-                             dest, work)
-    except Exception as error:  # noqa: BLE001 - one unreadable submission never stops the run
-        outcome.notes.append(f"could not read the submission ({type(error).__name__}: {error})")
-        outcome.seconds = time.time() - started
-        return outcome
-    outcome.notes[:] = sub.notes
-    if not sub.gradable:
-        outcome.seconds = time.time() - started
-        return outcome
-    job = {"course": str(root), "student": sub.student, "assignment": course.ASSIGNMENT,
-           "deadline": time.time() + limits.submission_timeout, **asdict(limits)}
+    submissions.assemble(sub, setup.release_dir, setup.extra_notebooks, setup.student_files,
+                         root / "submitted" / sub.student / course.ASSIGNMENT, work)
+    return root
+
+
+def _run_worker(work: Path, job: dict, env: dict, limits: Limits) -> list[str]:
+    """Run the worker of one student and wait at most the submission's time limit plus a grace
+    period; returns notes about how it ended (nothing when it ended normally)."""
     (work / "job.json").write_text(json.dumps(job), encoding="utf-8")
-    proc = _workers().Process(target=worker.run_job, name=f"grade {sub.student}",
+    proc = _workers().Process(target=worker.run_job, name=f"grade {job['student']}",
                               args=(str(work / "job.json"), env, str(work / "worker.log")))
     proc.start()
     proc.join(limits.submission_timeout + GRACE)
+    notes = []
     if proc.is_alive():
         _kill_tree(proc.pid)
         proc.join()
-        outcome.notes.append(f"submission time limit ({limits.submission_timeout} s) hit: "
-                             "grading stopped")
+        notes.append(f"submission time limit ({limits.submission_timeout} s) hit: grading stopped")
+    elif proc.exitcode != 0 and not (work / REPORT).is_file():
+        notes.append(f"grader stopped with exit code {proc.exitcode} (see {work / 'worker.log'})")
     _kill_group(proc.pid)
-    result_file = work / REPORT
-    if result_file.is_file():
-        result = json.loads(result_file.read_text(encoding="utf-8"))
-        outcome.notes.extend(result.get("problems", []))
-        if "crash" in result:
-            outcome.notes.append(f"grader error: {result['crash']}")
-        elif not result.get("autograde", {}).get("success"):
-            outcome.notes.append(f"autograde failed: {result['autograde'].get('error', '')}")
-        elif not result.get("feedback", {}).get("success", False):
-            outcome.notes.append("no feedback: " + result.get("feedback", {}).get("error", ""))
-        outcome.graded = result.get("autograde", {}).get("success", False)
-        outcome.cpu_seconds = result.get("cpu_seconds", 0.0)
-    elif proc.exitcode not in (0, None) and not any("time limit" in n for n in outcome.notes):
-        outcome.notes.append(f"grader stopped with exit code {proc.exitcode} "
-                             f"(see {work / 'worker.log'})")
+    return notes
+
+
+def _read_report(work: Path, outcome: Outcome) -> None:
+    """Add what the worker's report says to the outcome."""
+    path = work / REPORT
+    if not path.is_file():
+        return
+    result = json.loads(path.read_text(encoding="utf-8"))
+    outcome.notes.extend(result.get("problems", []))
+    autograde, feedback = result.get("autograde", {}), result.get("feedback", {})
+    if "crash" in result:
+        outcome.notes.append(f"grader error: {result['crash']}")
+    elif not autograde.get("success"):
+        outcome.notes.append(f"autograde failed: {autograde.get('error', '')}")
+    elif not feedback.get("success"):
+        outcome.notes.append(f"no feedback: {feedback.get('error', '')}")
+    outcome.graded = bool(autograde.get("success"))
+    outcome.cpu_seconds = result.get("cpu_seconds", 0.0)
+
+
+def grade_one(setup: Setup, sub: submissions.Submission, limits: Limits, env: dict) -> Outcome:
+    """Grade one student in their own course folder and process. Runs in a thread; touches
+    nothing shared (collect() merges the result)."""
+    started = time.time()
+    work = setup.out_dir / "work" / sub.student
+    try:
+        root = _student_course(setup, sub, work)
+    except Exception as error:  # noqa: BLE001 - one unreadable submission never stops the run
+        sub.notes.append(f"could not read the submission ({type(error).__name__}: {error})")
+        sub.gradable = False
+    outcome = Outcome(sub.student, list(sub.notes))
+    if sub.gradable:
+        job = {"course": str(root), "student": sub.student, "assignment": course.ASSIGNMENT,
+               "deadline": time.time() + limits.submission_timeout, **asdict(limits)}
+        outcome.notes += _run_worker(work, job, env, limits)
+        _read_report(work, outcome)
     outcome.seconds = time.time() - started
     return outcome
 

@@ -288,6 +288,28 @@ def test_parallel_grading_equals_serial_grading(graded, tmp_path):
             assert cells == other
 
 
+def test_submission_time_limit_keeps_the_points_earned_before(graded, tmp_path):
+    """A slow but correct package, graded into another gradebook (the URL option): the notebook
+    finishes in time and keeps its points; the hidden checks run into the submission's limit."""
+    submissions = tmp_path / "submissions"
+    folder = copy_release(graded.release.folder, submissions / "slow")
+    put_reference(folder, graded.release.student_files)
+    set_answer(folder, ANSWER)
+    _inject(folder, STEP_FORWARD, "    import time; time.sleep(2)\n")
+    db_url = f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    shutil.copytree(graded.base / "course", tmp_path / "course",
+                    ignore=shutil.ignore_patterns("gradebook.db", "submitted", "autograded",
+                                                  "feedback"))
+    setup = grading.prepare(tmp_path / "course", tmp_path / "grading", db_url=db_url,
+                            root=graded.repo, build=False)
+    grading.grade_class(submissions, setup, grading.Limits(cell_timeout=20, submission_timeout=18))
+    slow = read_rows(setup.out_dir / "grades.csv")["slow"]
+    assert float(slow["Mini"]) == total(graded, "Mini")          # earned before the limit
+    assert float(slow["Package_Checks"]) < total(graded, "Package_Checks")
+    assert "submission time limit (18 s) hit in package_" in slow["status"]
+    assert not (tmp_path / "course" / "gradebook.db").exists()
+
+
 def test_regrading_one_student_gives_the_same_result(graded):
     before = read_rows(graded.setup.out_dir / "grades.csv")
     feedback = graded.setup.course_dir / "feedback" / "dies" / "rnn_captioning" / "Mini.html"

@@ -1,0 +1,59 @@
+"""The kill of a runaway worker, and the command-line options of the instructor commands."""
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+
+from kit import demo, grading, release, report
+
+
+def test_a_runaway_worker_is_killed_with_its_kernels():
+    """The backstop behind the time limit: the worker and the processes it started in other
+    sessions (kernels do) all end."""
+    code = ("import subprocess, sys, time\n"
+            "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'],"
+            " start_new_session=True)\n"
+            "time.sleep(600)\n")
+    worker = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
+    deadline = time.time() + 20
+    while not psutil.Process(worker.pid).children() and time.time() < deadline:
+        time.sleep(0.1)
+    family = psutil.Process(worker.pid).children(recursive=True)
+    assert family
+    grading._kill_tree(worker.pid)
+    worker.wait(timeout=10)
+    gone, alive = psutil.wait_procs(family, timeout=10)
+    assert not alive
+
+
+@pytest.mark.parametrize("module, options", [
+    (release, ["--out", "--course", "--db", "--check"]),
+    (grading, ["submissions", "--jobs", "--student", "--cell-timeout", "--submission-timeout",
+               "--memory-mb", "--max-output", "--db", "--course", "--out", "--datasets"]),
+    (report, ["--course", "--out", "--db"]),
+    (demo, ["--jobs", "--out"]),
+])
+def test_every_option_is_explained_in_the_help(module, options):
+    parser = argparse.ArgumentParser(description=module.__doc__)
+    module.add_arguments(parser)
+    text = parser.format_help()
+    for option in options:
+        assert option in text
+    for action in parser._actions:
+        assert action.help, f"{action.dest} has no help"
+
+
+def test_bad_limits_and_missing_submissions_are_clear_errors(tmp_path, capsys):
+    parser = argparse.ArgumentParser()
+    grading.add_arguments(parser)
+    args = parser.parse_args([str(tmp_path), "--cell-timeout", "-5"])
+    assert grading.run(args) == 2
+    assert "--cell-timeout must be >= 0, got -5" in capsys.readouterr().out
+    args = parser.parse_args([str(tmp_path / "nowhere")])
+    assert grading.run(args) == 2
+    assert "is not a folder: expected a folder with one entry" in capsys.readouterr().out
+    assert os.listdir(tmp_path) == []
