@@ -4,8 +4,10 @@ Every entry of the submissions folder is one student, named by the entry: a fold
 holds the student's copy of the release folder, with or without one top-level folder. What is
 taken from a submission:
 
-- every file except notebooks, caches, datasets and oversized files, as it is (the grader restores
-  the support files from the course source, so only the student files matter);
+- the student's package: the student files and any new module of theirs under cs231n/, as they
+  are; nothing else (the course's files are restored from the course source, and a file that
+  could shadow a module the grader imports, such as a top-level numpy/ or a cs231n/checks/
+  package, is ignored);
 - from each notebook, the answer cells (nbgrader solution cells, matched by their grade id). Every
   other cell comes from the release, so edited, deleted or added cells change nothing. A notebook
   that is missing, renamed or not valid JSON is graded as the release notebook with the student's
@@ -30,6 +32,7 @@ import nbformat
 MAX_FILE_BYTES = 20 * 2**20
 MAX_SUBMISSION_BYTES = 200 * 2**20
 JUNK = {"__MACOSX", ".DS_Store", "__pycache__", ".ipynb_checkpoints", "Thumbs.db"}
+PACKAGE = "cs231n"
 SKIPPED_DIRS = {"builtin_captioning", "coco_captioning", ".git"}
 _SAFE_ID = re.compile(r"[^A-Za-z0-9_.@-]+")
 
@@ -135,26 +138,41 @@ def find_root(folder: Path) -> Path:
     return current
 
 
-def copy_files(root: Path, dest: Path, notes: list[str]) -> None:
-    """Copy a student's files (not notebooks, links, caches, datasets) from root to dest."""
-    skipped = []
-    for path in sorted(root.rglob("*")):
-        relative = path.relative_to(root)
-        if _is_junk(relative) or path.suffix == ".ipynb":
+def _module(relative: PurePosixPath) -> str:
+    """The dotted module name of a .py file relative to the assignment folder."""
+    parts = relative.with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def copy_package(root: Path, dest: Path, course_package: Path, student_files: list[str],
+                 notes: list[str]) -> None:
+    """Copy the student's package: the student files and any new .py module of theirs under
+    cs231n/ (nothing else: no top-level module could then hide numpy, no compiled file or
+    package could hide a course module such as cs231n/checks.py). The course's own files are
+    not copied: grading restores them."""
+    course_files = {PurePosixPath(p.relative_to(course_package.parent).as_posix())
+                    for p in course_package.rglob("*.py")}
+    course_modules = {_module(p) for p in course_files if p.name != "__init__.py"}
+    hidden = []
+    for path in sorted((root / PACKAGE).rglob("*.py")) if (root / PACKAGE).is_dir() else []:
+        relative = PurePosixPath(path.relative_to(root).as_posix())
+        if _is_junk(relative) or path.is_symlink() or not path.is_file():
             continue
-        if path.is_symlink():
-            skipped.append(f"{relative.as_posix()} (a link)")
-            continue
-        if not path.is_file():
-            continue
+        if relative.as_posix() not in student_files:
+            if relative in course_files:
+                continue
+            name = _module(relative).split(".")
+            if any(".".join(name[:k]) in course_modules for k in range(1, len(name) + 1)):
+                hidden.append(relative.as_posix())
+                continue
         if path.stat().st_size > MAX_FILE_BYTES:
-            skipped.append(f"{relative.as_posix()} (too large)")
+            notes.append(f"skipped {relative} (too large)")
             continue
         target = dest / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
-    if skipped:
-        notes.append(f"skipped {', '.join(skipped[:3])}" + (" ..." if len(skipped) > 3 else ""))
+    if hidden:
+        notes.append(f"ignored {', '.join(hidden[:3])}: would hide a course module")
 
 
 def _grade_ids(nb) -> set[str]:
@@ -245,7 +263,7 @@ def assemble(submission: Submission, release_dir: Path, extra_notebooks: list[Pa
         root = find_root(unpacked)
 
     released = {p.stem: nbformat.read(p, as_version=4) for p in sorted(release_dir.glob("*.ipynb"))}
-    copy_files(root, dest, notes)
+    copy_package(root, dest, release_dir / PACKAGE, student_files, notes)
     matches = match_notebooks(root, released)
     for name, release_nb in released.items():
         path = matches[name]

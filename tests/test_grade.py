@@ -76,6 +76,9 @@ def build_class(release_folder: Path, dest: Path, student_files: list[str]) -> P
     replace_in(folder / "cs231n" / "checks.py", "def check(name: str, hidden: bool = False) -> None:\n",
                "def check(name: str, hidden: bool = False) -> None:\n    return\n")
     (folder / "cs231n" / "reference_outputs.npz").write_bytes(b"forged")
+    for shadow in ("cs231n/checks/__init__.py", "numpy/__init__.py"):   # modules that would
+        (folder / shadow).parent.mkdir()                                # hide the real ones
+        (folder / shadow).write_text("def check(*args, **kwargs):\n    pass\n")
 
     # A package that patches the checking helpers when it is imported, and returns zeros.
     folder = copy_release(release_folder, dest / "patched")
@@ -240,6 +243,9 @@ def test_memory_cap(graded):
 def test_tampering_with_cells_helpers_and_reference_outputs_earns_nothing(graded):
     row = graded.rows["tampered"]
     assert float(row["score"]) == 0
+    assert row["status"] == "ignored cs231n/checks/__init__.py: would hide a course module"
+    submitted = graded.setup.course_dir / "submitted/tampered/rnn_captioning"
+    assert not (submitted / "numpy").exists() and not (submitted / "cs231n/checks").exists()
     autograded = graded.setup.course_dir / "autograded/tampered/rnn_captioning/Mini.ipynb"
     sources = [c.source for c in nbformat.read(autograded, as_version=4).cells]
     assert 'check("rnn_step_forward")' in sources and "pass" not in sources
