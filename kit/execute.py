@@ -25,7 +25,7 @@ from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Float, Integer
+from traitlets import Bool, Float, Integer
 
 TIME_LIMIT = "SubmissionTimeLimit"
 CELL_TIME_LIMIT = "CellTimeoutError"
@@ -51,6 +51,10 @@ class LimitedExecute(Execute):
     stuck_grace = Integer(10, help="Seconds a kernel has to stop after an interrupt.").tag(config=True)
     max_restarts = Integer(3, help="Kernel deaths per notebook after which later cells are not "
                                    "run.").tag(config=True)
+    # A cell's result is its execute reply; outputs still in flight after iopub_timeout seconds
+    # (a busy machine) are not worth failing the cell for, as nbgrader's default would.
+    iopub_timeout = Integer(10).tag(config=True)
+    raise_on_iopub_timeout = Bool(False).tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         self._stop = None            # (ename, evalue) once no further cell may run
@@ -87,7 +91,7 @@ class LimitedExecute(Execute):
             self._limit_timeout()
             try:
                 self.execute_cell(copy.deepcopy(original), j, store_history=True)
-            except DeadKernelError:
+            except (DeadKernelError, CellTimeoutError):
                 return False
             finally:
                 self.nb.cells[j] = original

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import sys
 import time
@@ -53,9 +54,18 @@ def grading_config(job: dict):
     return c
 
 
-def _last_line(text: str) -> str:
-    lines = [line for line in (text or "").strip().splitlines() if line.strip()]
-    return lines[-1][:200] if lines else ""
+_EXCEPTION = re.compile(r"^\s*(?:[\w.]+\.)?(\w+(?:Error|Exception|Exit|Interrupt)): ?(.*)$")
+
+
+def _cause(result: dict) -> str:
+    """The innermost exception of a failed nbgrader step, from its log and traceback (nbgrader's
+    own 'see the traceback above' wrapper is skipped)."""
+    lines = (result.get("log", "") + "\n" + result.get("error", "")).splitlines()
+    for line in reversed(lines):
+        match = _EXCEPTION.match(line)
+        if match and match.group(1) != "NbGraderException":
+            return f"{match.group(1)}: {match.group(2)}"[:200].rstrip(": ")
+    return next((line.strip()[:200] for line in reversed(lines) if line.strip()), "")
 
 
 def grade(job: dict) -> dict:
@@ -63,9 +73,14 @@ def grade(job: dict) -> dict:
     course = Path(job["course"])
     api = open_api(course, overrides=grading_config(job))
     report: dict = {"student": job["student"], "started": time.time()}
-    result = api.autograde(job["assignment"], job["student"], force=True, create=True)
-    report["autograde"] = {"success": bool(result.get("success")),
-                           "error": _last_line(result.get("error", "")),
+    # What a submission does is handled inside the notebooks' execution; an error that escapes
+    # nbgrader (a kernel that would not start on a busy machine) gets one more try.
+    for attempt in (1, 2):
+        result = api.autograde(job["assignment"], job["student"], force=True, create=True)
+        if result.get("success") or time.time() > job["deadline"]:
+            break
+    report["autograde"] = {"success": bool(result.get("success")), "attempts": attempt,
+                           "error": "" if result.get("success") else _cause(result),
                            "seconds": round(time.time() - report["started"], 1)}
     autograded = course / "autograded" / job["student"] / job["assignment"]
     report["problems"] = problems.scan_folder(autograded, job) if autograded.is_dir() else []
@@ -76,7 +91,7 @@ def grade(job: dict) -> dict:
         started = time.time()
         feedback = api.generate_feedback(job["assignment"], job["student"], force=True)
         report["feedback"] = {"success": bool(feedback.get("success")),
-                              "error": _last_line(feedback.get("error", "")),
+                              "error": "" if feedback.get("success") else _cause(feedback),
                               "seconds": round(time.time() - started, 1)}
     report["finished"] = time.time()
     report["cpu_seconds"] = round(sum(
