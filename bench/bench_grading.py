@@ -14,15 +14,20 @@ output as the kit), and checks that every test cell got the same score both ways
 running on the machine slow the kit's parallel workers more than one serial process: the script
 warns when the load average was high.
 
-    python bench/bench_grading.py [--jobs 0] [--copies 1] [--out build/bench]
+The kit and the serial run alternate for --rounds rounds and the medians are shown, which keeps
+the result steadier when other programs use the machine for part of the run.
+
+    python bench/bench_grading.py [--jobs 0] [--copies 1] [--rounds 3] [--out build/bench]
 """
 import argparse
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import time
+from multiprocessing import forkserver
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -63,11 +68,25 @@ def serial_course(setup: grading.Setup, kit_course: Path, folder: Path, students
     return folder
 
 
+def run_serial(course_dir: Path, step: str, env: dict) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one serial nbgrader command on the whole class."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "nbgrader", step, course.ASSIGNMENT, "--force",
+                    "--log-level=ERROR"], cwd=course_dir, env={**env, "PATH": os.environ["PATH"]},
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return seconds, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=0, help="kit workers (default 0: one per core)")
     parser.add_argument("--copies", type=int, default=1,
                         help="how many copies of each of the 6 samples to grade (default 1)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="kit and serial runs, alternated; the medians are shown (default 3)")
     parser.add_argument("--out", type=Path, default=course.BUILD / "bench",
                         help="working folder (default: %(default)s)")
     args = parser.parse_args(argv)
@@ -87,46 +106,49 @@ def main(argv=None) -> int:
     env = grading.worker_env(setup, limits)
     build_dataset(datasets)      # built once, before either timing
 
-    load_before = os.getloadavg()[0]
-    start = time.perf_counter()
-    outcomes = grading.grade_class(out / "submissions", setup, limits, jobs,
-                                   progress=lambda _: None)
-    kit_seconds = time.perf_counter() - start
-    kit_cpu = sum(o.cpu_seconds for o in outcomes)
-
-    serial = serial_course(setup, kit_course, out / "serial_course", students)
     tools_on_path()
-    serial_seconds, serial_cpu = {}, {}
-    for step in ("autograde", "generate_feedback"):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "nbgrader", step, course.ASSIGNMENT, "--force",
-                        "--log-level=ERROR"], cwd=serial, env={**env, "PATH": os.environ["PATH"]},
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        serial_seconds[step] = time.perf_counter() - start
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        serial_cpu[step] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    load_after = os.getloadavg()[0]
-
     cid = course_id(kit_course)
-    kit_scores = cell_scores(setup.db_url, cid)
-    serial_scores = cell_scores(sqlite_url(serial / "gradebook.db"), cid)
-    same = kit_scores == serial_scores and len(kit_scores) > 0
+    serial = None
+    rounds, loads, same = [], [], True
+    for number in range(1, args.rounds + 1):
+        loads.append(os.getloadavg()[0])
+        forkserver._forkserver._stop()   # each round starts the worker server, as `kit grade` does
+        start = time.perf_counter()
+        outcomes = grading.grade_class(out / "submissions", setup, limits, jobs,
+                                       progress=lambda _: None)
+        kit = (time.perf_counter() - start, sum(o.cpu_seconds for o in outcomes))
+        if serial is None:     # nbgrader gets the submissions the kit's intake wrote
+            serial = serial_course(setup, kit_course, out / "serial_course", students)
+        autograde = run_serial(serial, "autograde", env)
+        feedback = run_serial(serial, "generate_feedback", env)
+        loads.append(os.getloadavg()[0])
+        scores = cell_scores(setup.db_url, cid)
+        same = same and bool(scores) and scores == cell_scores(sqlite_url(serial / "gradebook.db"),
+                                                               cid)
+        rounds.append((kit, autograde, feedback))
+        print(f"  round {number}: kit {kit[0]:6.1f} s, serial autograde {autograde[0]:6.1f} s, "
+              f"serial feedback {feedback[0]:5.1f} s: ratio {kit[0] / autograde[0]:.2f}", flush=True)
 
-    autograde, feedback = serial_seconds["autograde"], serial_seconds["generate_feedback"]
-    print(f"\n{len(students)} submissions, {cores} cores, kit with {jobs} workers")
-    print(f"  nbgrader autograde, serial:                  {autograde:7.1f} s   "
-          f"CPU {serial_cpu['autograde']:6.1f} s")
-    print(f"  nbgrader generate_feedback, serial:          {feedback:7.1f} s   "
-          f"CPU {serial_cpu['generate_feedback']:6.1f} s")
-    print(f"  kit grade, parallel (incl. feedback, merge): {kit_seconds:7.1f} s   "
-          f"CPU {kit_cpu:6.1f} s (workers and kernels)")
-    print(f"  ratio kit / serial autograde: {kit_seconds / autograde:.2f} (target <= 0.6)")
-    print(f"  ratio kit / serial autograde + feedback: {kit_seconds / (autograde + feedback):.2f}")
-    print(f"  scores of all {len(kit_scores)} graded cells identical: {'yes' if same else 'NO'}")
-    if max(load_before, load_after) > 1.5 * cores:
-        print(f"  warning: the machine was busy (load average {load_before:.1f} before, "
-              f"{load_after:.1f} after, on {cores} cores): the times are noisy")
+    def median(values):
+        return statistics.median(values)
+
+    kit_s, kit_cpu = median([r[0][0] for r in rounds]), median([r[0][1] for r in rounds])
+    auto_s, auto_cpu = median([r[1][0] for r in rounds]), median([r[1][1] for r in rounds])
+    feed_s, feed_cpu = median([r[2][0] for r in rounds]), median([r[2][1] for r in rounds])
+    print(f"\n{len(students)} submissions, {cores} cores, kit with {jobs} workers, "
+          f"median of {len(rounds)} round(s)")
+    print(f"  nbgrader autograde, serial:                  {auto_s:7.1f} s   CPU {auto_cpu:6.1f} s")
+    print(f"  nbgrader generate_feedback, serial:          {feed_s:7.1f} s   CPU {feed_cpu:6.1f} s")
+    print(f"  kit grade, parallel (incl. feedback, merge): {kit_s:7.1f} s   CPU {kit_cpu:6.1f} s "
+          "(workers and kernels)")
+    print(f"  ratio kit / serial autograde: "
+          f"{median([r[0][0] / r[1][0] for r in rounds]):.2f} (target <= 0.6)")
+    print(f"  ratio kit / serial autograde + feedback: "
+          f"{median([r[0][0] / (r[1][0] + r[2][0]) for r in rounds]):.2f}")
+    print(f"  scores of all graded cells identical in every round: {'yes' if same else 'NO'}")
+    if max(loads) > 1.5 * cores:
+        print(f"  warning: the machine was busy (load average up to {max(loads):.1f} on {cores} "
+              "cores): other programs slow parallel workers more than one serial process")
     return 0 if same else 1
 
 
