@@ -6,15 +6,26 @@ its test cells re-runs one check of ``cs231n.checks`` on every case of the refer
 visible and hidden, so that
 
 - no notebook trick counts: the student's notebooks do not run here at all;
-- the student's code runs in a fresh Python process per check that loads only their cs231n/
-  (an ``os._exit``, a crash or a hang costs that one check); that process gets the inputs and
-  never the expected outputs;
+- the student's code runs in a fresh Python process that loads only their cs231n/: first one
+  process for all checks, then, for any check that process did not finish (an ``os._exit``, a
+  crash, a hang), one process for that check alone, so a crash costs only the checks it breaks.
+  These processes get the inputs, never the expected outputs;
 - the comparison runs in the notebook's kernel, which never imports the student's code, with the
   checking helpers and reference outputs restored from the course source (the kernel refuses
   reference outputs that differ from the course's), so patching the helpers earns nothing.
 
-Only checks with stored reference outputs are re-run (a numerical-gradient-only check has nothing
-to compare here).
+Only checks of code students write (the student version fails them) with stored reference outputs
+are re-run (a numerical-gradient-only check has nothing to compare here).
+
+Feedback: nbgrader's feedback HTML shows the code and output of every test cell, hidden tests and
+this notebook included (jupyter/nbgrader#917). The kit leaves it so: students see which case
+failed and by how much, and nothing secret is shown, since the inputs and expected outputs of the
+hidden cases already ship with the release in cs231n/reference_outputs.npz. A course that keeps
+hidden cases out of the release should strip them from the feedback as well.
+
+Student code runs with the grader's rights (nbgrader has no sandbox): code written to read the
+grader's files is beyond what any notebook-level check can stop; grade untrusted classes in a
+container or under an account of their own.
 """
 from __future__ import annotations
 
