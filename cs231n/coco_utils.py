@@ -49,13 +49,19 @@ def _builder():
 
 
 def default_data_dir() -> Path:
-    """The real COCO folder when it is there, else the built-in set (built now if missing)."""
+    """The real COCO folder when it is there, else the built-in set (built now when it is missing
+    or was written by an older version of the kit)."""
     if _is_complete(coco_dir()):
         return coco_dir()
     folder = builtin_dir()
-    if not _is_complete(folder):
-        print(f"Building the built-in captioning dataset in {folder} (a few seconds, once) ...")
-        _builder().build(folder)
+    builder = _builder()
+    if not builder.is_current(folder):
+        if folder.exists():
+            print(f"The built-in captioning dataset in {folder} was made by an older version of "
+                  f"the kit: rebuilding it (about 20 s) ...")
+        else:
+            print(f"Building the built-in captioning dataset in {folder} (about 20 s, once) ...")
+        builder.build(folder)
     return folder
 
 

@@ -6,33 +6,37 @@ same ``cs231n.coco_utils.load_coco_data`` reads both:
     coco2014_captions.h5          train_captions (N, 17) int32, train_image_idxs (N,) int32, val_*
     coco2014_vocab.json           idx_to_word (list), word_to_idx (dict); <NULL> <START> <END> <UNK>
                                   at 0..3, then the words by decreasing frequency
-    train2014_vgg16_fc7.h5        features (num_images, 2048) float32: the raw image features
-    train2014_vgg16_fc7_pca.h5    features (num_images, 512) float32: the same after PCA
+    train2014_vgg16_fc7.h5        features (num_images, 1024) float32: the raw image features
+    train2014_vgg16_fc7_pca.h5    features (num_images, 512) float32: the same after PCA whitening
     train2014_urls.txt            one "builtin://train/<row>" per image (row i = feature row i)
     train2014_images.txt          where each image is stored: "images.h5/train_images/<row>"
     val2014_*                     the same for the validation images
-    images.h5                     train_images (num_images, 64, 64, 3) uint8, train_objects
-                                  (num_images, 3, 5) int16 [colour, shape, size, x, y] (-1 = no
-                                  object), and the same for val
-    scene_lexicon.json            the names of colours, shapes and sizes, and which caption words
-                                  name each of them (for evaluating generated captions)
+    images.h5                     train_images (num_images, 64, 64, 3) uint8 and train_objects
+                                  (num_images, 3, 5) int16: [colour, shape, size, x, y] of each
+                                  object (-1 rows: no object); the same for val
+    scene_lexicon.json            the names of the colours, shapes and sizes, the caption words that
+                                  name each of them, and the version of this builder
 
-Each image shows one to three flat shapes (a few colours, shapes and two sizes) on a grey
-background. Its captions come from a small grammar with synonyms, optional adjectives, positions,
-relations between objects and different word orders; every caption names the colour and shape of
-every object. The features are made like the real ones: a fixed convolutional network (random but
-fixed filters, ReLU, pooling over a 4x4 grid so that positions survive) applied to the pixels, then
-a PCA to 512 dimensions fitted on the training images.
+Each image shows one to three flat shapes of different sizes (six colours, four shapes, three
+sizes) on a grey background. Its five captions come from a small grammar with synonyms, optional
+adjectives, positions, relations between objects and several sentence forms; each names the colour
+and shape of every object, from the largest to the smallest. The features are made the way the
+real ones were: a fixed convolutional network (random but fixed filters) applied to the pixels --
+conv, ReLU, max pool, conv, ReLU, then an average over the image ("what": 896 values) and, for a
+few first-layer channels, over a 4x4 grid of cells ("where": 128 values) -- then a PCA to 512
+dimensions fitted on the training images.
 
-Everything is drawn from one seed: the same seed gives byte-identical files. Run it directly:
+The same seed gives byte-identical files. Run it directly:
 
     python datasets/builtin_captioning.py [--out FOLDER] [--seed N]
 
-or let ``load_coco_data()`` build it on first use. Pure numpy + h5py.
+or let ``load_coco_data()`` build it on first use. Needs only numpy and h5py.
 """
 import argparse
 import json
+import math
 import os
+import random
 import shutil
 import sys
 import tempfile
@@ -43,21 +47,22 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+VERSION = 3                    # change it whenever the files change: old copies get rebuilt
 DEFAULT_SEED = 231
-NUM_IMAGES = {"train": 4000, "val": 1000}
+SPLITS = ("train", "val")
+NUM_IMAGES = {"train": 12000, "val": 1000}
 CAPTIONS_PER_IMAGE = 5
 MAX_WORDS = 15                 # + <START> and <END> = 17 tokens, as in the real captions
-MIN_WORD_COUNT = 20            # rarer words in the training captions become <UNK>
+MIN_WORD_COUNT = 20            # rarer words of the training captions become <UNK>
 SPECIAL_TOKENS = ("<NULL>", "<START>", "<END>", "<UNK>")
-IMAGE_SIZE = 64
-MAX_OBJECTS = 3
-PCA_DIM = 512
-FEATURE_SEED = 0               # the feature extractor is fixed: it never depends on --seed
 
 # ----------------------------------------------------------------------------------------------
 # Scenes: what the images show
 # ----------------------------------------------------------------------------------------------
 
+IMAGE_SIZE = 64
+MAX_OBJECTS = 3
+OBJECT_COUNTS = (1, 2, 3)
 COLOURS = {                    # name -> RGB in [0, 1]
     "red": (0.86, 0.13, 0.13),
     "green": (0.13, 0.62, 0.20),
@@ -66,43 +71,52 @@ COLOURS = {                    # name -> RGB in [0, 1]
     "purple": (0.56, 0.20, 0.70),
     "orange": (0.98, 0.52, 0.05),
 }
-SHAPES = ("circle", "square", "triangle", "cross", "diamond")
-SIZES = {"small": (5.0, 6.5), "medium": (8.0, 9.5), "large": (11.5, 13.5)}  # half-width in pixels
+COLOUR_JITTER = 0.06           # each object's RGB is shifted by up to this much per channel
+SHAPES = ("circle", "square", "triangle", "cross")
+EXTENT = {"circle": 1.0, "square": 1.22, "triangle": 1.53, "cross": 1.07}  # reach / r
+SIZES = {"small": (8.0, 9.0), "medium": (10.5, 11.5), "large": (13.5, 15.0)}  # r in pixels
 BACKGROUND = (0.90, 0.90, 0.88)
+COLOUR_NAMES, SIZE_NAMES = tuple(COLOURS), tuple(SIZES)
+OBJECT_COLUMNS = ("colour", "shape", "size", "x", "y")
 
-COLOUR_NAMES = tuple(COLOURS)
-SIZE_NAMES = tuple(SIZES)
+
+def _pick(rnd: random.Random, items):
+    return items[int(rnd.random() * len(items))]
 
 
-def sample_scene(rng: np.random.Generator) -> np.ndarray:
-    """One scene: (num_objects, 5) float array of [colour, shape, size, x, y, radius]... see below.
+def sample_scene(rnd: random.Random) -> np.ndarray:
+    """One scene: an array (k, 6) of [colour, shape, size, x, y, r] per object, largest first.
 
-    Returns an array (k, 6): colour index, shape index, size index, centre x, centre y (pixels) and
-    half-width r. Objects do not overlap and no two share both colour and shape.
+    colour, shape and size index COLOURS, SHAPES and SIZES; (x, y) is the centre in pixels (y
+    grows downwards) and r the half-width. The k objects (1 to 3) have different sizes, do not
+    touch, and no two share both colour and shape.
     """
-    num_objects = rng.integers(1, MAX_OBJECTS + 1)
-    objects = []
-    while len(objects) < num_objects:
-        colour = rng.integers(len(COLOURS))
-        shape = rng.integers(len(SHAPES))
-        if any(o[0] == colour and o[1] == shape for o in objects):
-            continue
-        size = rng.integers(len(SIZES))
-        if any(o[2] == size for o in objects):
-            continue
-        r = rng.uniform(*SIZES[SIZE_NAMES[size]])
-        for _ in range(100):
-            x, y = rng.uniform(r + 1, IMAGE_SIZE - r - 1, size=2)
-            if all(np.hypot(x - o[3], y - o[4]) > r + o[5] + 3 for o in objects):
-                objects.append((colour, shape, size, x, y, r))
-                break
-        else:           # no room left: start the scene again
-            objects = []
-    return np.array(objects, dtype=np.float64)
+    count = _pick(rnd, OBJECT_COUNTS)
+    while True:
+        pool = list(range(len(SIZES)))
+        sizes = sorted((pool.pop(int(rnd.random() * len(pool))) for _ in range(count)), reverse=True)
+        objects = []
+        for size in sizes:
+            colour, shape = _pick(rnd, range(len(COLOURS))), _pick(rnd, range(len(SHAPES)))
+            while any(o[0] == colour and o[1] == shape for o in objects):
+                colour, shape = _pick(rnd, range(len(COLOURS))), _pick(rnd, range(len(SHAPES)))
+            low, high = SIZES[SIZE_NAMES[size]]
+            r = low + (high - low) * rnd.random()
+            reach = EXTENT[SHAPES[shape]] * r
+            for _ in range(50):
+                x, y = (reach + 1 + (IMAGE_SIZE - 2 * reach - 2) * rnd.random() for _ in range(2))
+                if all(math.hypot(x - o[3], y - o[4]) > reach + EXTENT[SHAPES[o[1]]] * o[5] + 2
+                       for o in objects):
+                    objects.append((colour, shape, size, x, y, r))
+                    break
+            else:
+                break           # no room for this object: draw the scene again
+        if len(objects) == count:
+            return np.array(objects, dtype=np.float64)
 
 
 # ----------------------------------------------------------------------------------------------
-# Rendering: signed distance of each pixel to the shape, anti-aliased over one pixel
+# Rendering: the signed distance of each pixel to each shape's edge, anti-aliased over one pixel
 # ----------------------------------------------------------------------------------------------
 
 def _box(px, py, half_w, half_h):
@@ -112,10 +126,10 @@ def _box(px, py, half_w, half_h):
 
 
 def _triangle(px, py, r):
-    """Equilateral triangle pointing up, centred at 0 (py grows downwards)."""
+    """Equilateral triangle of half-side r pointing up, centred on its bounding box."""
     k = np.sqrt(3.0)
     px = np.abs(px) - r
-    py = -py + r / k
+    py = -py + 1.5 * r / k                   # y up; the bounding box centred at 0
     flip = px + k * py > 0
     px, py = np.where(flip, (px - k * py) / 2, px), np.where(flip, (-k * px - py) / 2, py)
     px = px - np.clip(px, -2 * r, 0)
@@ -123,98 +137,116 @@ def _triangle(px, py, r):
 
 
 def signed_distance(shape: int, px, py, r):
-    """Distance in pixels from points (px, py), relative to the centre, to the shape's edge
-    (negative inside)."""
+    """Distance in pixels from points (px, py), relative to the centre, to the edge of a shape of
+    half-width r (negative inside). Broadcasts over its arguments."""
     name = SHAPES[shape]
     if name == "circle":
         return np.hypot(px, py) - r
     if name == "square":
-        return _box(px, py, 0.85 * r, 0.85 * r)
+        return _box(px, py, 0.86 * r, 0.86 * r)
     if name == "triangle":
-        return _triangle(px, py + 0.2 * r, 1.15 * r)
+        return _triangle(px, py, 1.15 * r)
     if name == "cross":
-        return np.minimum(_box(px, py, r, 0.36 * r), _box(px, py, 0.36 * r, r))
-    if name == "diamond":
-        return (np.abs(px) + np.abs(py) - 1.1 * r) / np.sqrt(2.0)
+        return np.minimum(_box(px, py, r, 0.38 * r), _box(px, py, 0.38 * r, r))
     raise ValueError(f"unknown shape {shape}")
 
 
-def render(scene: np.ndarray, colour_jitter: np.ndarray) -> np.ndarray:
-    """The scene as an image (IMAGE_SIZE, IMAGE_SIZE, 3) uint8.
+def render(scenes: list, rgbs: list, chunk: int = 1000) -> np.ndarray:
+    """The scenes as images (N, IMAGE_SIZE, IMAGE_SIZE, 3) uint8.
 
-    colour_jitter: (k, 3) small offsets added to each object's colour.
+    rgbs[i] is a (k, 3) array: the colour of each object of scenes[i]. Objects never touch, so
+    each pixel mixes the background with at most one object.
     """
-    ys, xs = np.mgrid[0:IMAGE_SIZE, 0:IMAGE_SIZE] + 0.5
-    image = np.empty((IMAGE_SIZE, IMAGE_SIZE, 3))
-    image[:] = BACKGROUND
-    for (colour, shape, _, x, y, r), jitter in zip(scene, colour_jitter):
-        coverage = np.clip(0.5 - signed_distance(int(shape), xs - x, ys - y, r), 0, 1)[..., None]
-        rgb = np.clip(np.array(COLOURS[COLOUR_NAMES[int(colour)]]) + jitter, 0, 1)
-        image = image * (1 - coverage) + rgb * coverage
-    return np.round(image * 255).astype(np.uint8)
+    centres = np.arange(IMAGE_SIZE, dtype=np.float32) + 0.5
+    ys, xs = centres[:, None], centres[None, :]
+    images = np.empty((len(scenes), IMAGE_SIZE, IMAGE_SIZE, 3), dtype=np.uint8)
+    for start in range(0, len(scenes), chunk):
+        batch = list(range(start, min(start + chunk, len(scenes))))
+        cover = np.zeros((len(batch), IMAGE_SIZE, IMAGE_SIZE), dtype=np.float32)
+        paint = np.zeros((len(batch), IMAGE_SIZE, IMAGE_SIZE, 3), dtype=np.float32)
+        for slot in range(MAX_OBJECTS):              # one object per image at a time
+            rows = [i for i, n in enumerate(batch) if len(scenes[n]) > slot]
+            if not rows:
+                continue
+            objects = np.array([scenes[batch[i]][slot] for i in rows], dtype=np.float32)
+            rgb = np.array([rgbs[batch[i]][slot] for i in rows], dtype=np.float32)
+            for shape in range(len(SHAPES)):
+                sel = objects[:, 1] == shape
+                if not sel.any():
+                    continue
+                x, y, r = (objects[sel, c][:, None, None] for c in (3, 4, 5))
+                coverage = np.clip(0.5 - signed_distance(shape, xs - x, ys - y, r), 0, 1)
+                idx = np.array(rows)[sel]
+                cover[idx] += coverage
+                paint[idx] += coverage[..., None] * rgb[sel][:, None, None, :]
+        image = np.float32(BACKGROUND) * (1 - cover[..., None]) + paint
+        images[start:start + len(batch)] = np.round(np.clip(image, 0, 1) * 255)
+    return images
 
 
 # ----------------------------------------------------------------------------------------------
-# Captions: a small grammar
+# Captions: a small grammar. Every caption names the colour and shape of every object, largest
+# first; the rest (opening words, size adjectives, positions, relations, synonyms, closing words)
+# varies.
 # ----------------------------------------------------------------------------------------------
 
+# Synonyms: the first word is used three times in four.
 COLOUR_WORDS = {"red": ["red"], "green": ["green"], "blue": ["blue"], "yellow": ["yellow"],
                 "purple": ["purple", "violet"], "orange": ["orange"]}
 SHAPE_WORDS = {"circle": ["circle", "disc"], "square": ["square", "box"],
-               "triangle": ["triangle"], "cross": ["cross"], "diamond": ["diamond"]}
+               "triangle": ["triangle"], "cross": ["cross"]}
 SIZE_WORDS = {"small": ["small", "little"], "medium": ["medium"], "large": ["large", "big"]}
-# Words used so rarely that they fall under MIN_WORD_COUNT and become <UNK>, as in real captions.
-RARE_SIZE_WORDS = {"small": ["tiny", "miniature"], "medium": ["average"], "large": ["huge", "enormous"]}
+# Words so rare that they stay under MIN_WORD_COUNT and become <UNK>, as in real captions.
+RARE_SIZE_WORDS = {"small": ["tiny", "miniature", "wee"], "medium": ["moderate", "midsize"],
+                   "large": ["huge", "enormous", "giant"]}
+RARE_SIZE_P = 0.0015           # chance that a size adjective is a rare one
 OPENERS = [(6, ""), (2, "there is"), (1, "a picture of"), (1, "an image of"),
-           (1, "a drawing of"), (1, "this image shows"), (0.02, "an illustration of"),
-           (0.02, "a sketch of"), (0.02, "a rendering of")]
+           (1, "a drawing of"), (1, "this image shows")] + [
+          (0.0016, f"{a} {w} of") for a, w in (("an", "illustration"), ("a", "sketch"),
+                                               ("a", "snapshot"), ("a", "rendering"), ("a", "diagram"))]
 CLOSERS = [(8, ""), (1, "on a grey background"), (1, "on a gray background"),
-           (0.02, "on a plain canvas")]
+           (0.0008, "on a plain canvas"), (0.0008, "on a blank canvas")]
 RELATIONS = {"left": ["to the left of", "left of"], "right": ["to the right of", "right of"],
              "above": ["above", "over"], "below": ["below", "under"],
              "near": ["next to", "beside", "near"]}
 
 
-def _choose(rng, items):
-    return items[rng.integers(len(items))]
+def _weighted(rnd, pairs):
+    total = sum(w for w, _ in pairs)
+    u = rnd.random() * total
+    for weight, item in pairs:
+        u -= weight
+        if u < 0:
+            return item
+    return pairs[-1][1]
 
 
-def _weighted(rng, pairs):
-    weights = np.array([w for w, _ in pairs], dtype=np.float64)
-    return pairs[rng.choice(len(pairs), p=weights / weights.sum())][1]
-
-
-def _synonym(rng, words):
-    """The first (usual) word three times in four, else one of the others."""
-    if len(words) == 1 or rng.random() < 0.75:
+def _synonym(rnd, words):
+    if len(words) == 1 or rnd.random() < 0.75:
         return words[0]
-    return words[1 + rng.integers(len(words) - 1)]
+    return _pick(rnd, words[1:])
 
 
-def _article(next_word: str) -> str:
-    return "an" if next_word[0] in "aeiou" else "a"
-
-
-def noun_phrase(rng, obj) -> list:
+def noun_phrase(rnd, obj) -> list:
     """'a [size] colour shape', e.g. ['a', 'big', 'red', 'circle']."""
     colour, shape, size = (int(v) for v in obj[:3])
     words = []
-    if rng.random() < 0.4:
-        size_name = SIZE_NAMES[size]
-        rare = rng.random() < 0.01
-        words.append(_choose(rng, (RARE_SIZE_WORDS if rare else SIZE_WORDS)[size_name]))
-    words.append(_synonym(rng, COLOUR_WORDS[COLOUR_NAMES[colour]]))
-    words.append(_synonym(rng, SHAPE_WORDS[SHAPES[shape]]))
-    return [_article(words[0])] + words
+    if rnd.random() < 0.35:
+        table = RARE_SIZE_WORDS if rnd.random() < RARE_SIZE_P else SIZE_WORDS
+        words.append(_pick(rnd, table[SIZE_NAMES[size]]))
+    words.append(_synonym(rnd, COLOUR_WORDS[COLOUR_NAMES[colour]]))
+    words.append(_synonym(rnd, SHAPE_WORDS[SHAPES[shape]]))
+    return ["an" if words[0][0] in "aeiou" else "a"] + words
 
 
-def position_phrase(obj):
-    """Where the object is, e.g. 'on the left', or None when it is not clearly anywhere."""
+def position_phrases(obj) -> list:
+    """Phrases that say where the object is, e.g. ['on the left'], or [] when it is nowhere
+    clearly."""
     x, y = obj[3] / IMAGE_SIZE, obj[4] / IMAGE_SIZE
     horizontal = "left" if x < 0.33 else "right" if x > 0.67 else "middle" if 0.4 < x < 0.6 else None
     vertical = "top" if y < 0.33 else "bottom" if y > 0.67 else "middle" if 0.4 < y < 0.6 else None
     if horizontal is None or vertical is None:
-        return None
+        return []
     if horizontal == vertical == "middle":
         return ["in the middle", "in the centre", "in the center"]
     if vertical == "middle":
@@ -224,8 +256,8 @@ def position_phrase(obj):
     return [f"in the {vertical} {horizontal} corner", f"at the {vertical}", f"on the {horizontal}"]
 
 
-def relation(a, b):
-    """Relation words that are true of 'a REL b'."""
+def relation_phrases(a, b) -> list:
+    """Phrases REL for which 'a REL b' is true, e.g. ['next to', ..., 'left of']."""
     dx, dy = b[3] - a[3], b[4] - a[4]
     names = ["near"]
     if abs(dx) > 1.5 * abs(dy) and abs(dx) > 10:
@@ -235,45 +267,39 @@ def relation(a, b):
     return [phrase for name in names for phrase in RELATIONS[name]]
 
 
-def caption(rng, scene) -> list:
-    """One caption (a list of words) that names the colour and shape of every object."""
-    order = np.argsort(-scene[:, 5]) if rng.random() < 0.8 else rng.permutation(len(scene))
-    objs = [scene[i] for i in order]
-    nps = [noun_phrase(rng, o) for o in objs]
-    kind = rng.integers(3)
-    if len(objs) == 1 and kind > 0:
-        where = position_phrase(objs[0])
-        body = nps[0] + (_choose(rng, where).split() if where else [])
-    elif len(objs) >= 2 and kind == 0:
-        body = nps[0] + _choose(rng, relation(objs[0], objs[1])).split() + nps[1]
-        if len(objs) == 3:
+def caption(rnd, scene) -> list:
+    """One caption (a list of words) of a scene whose objects are sorted largest first."""
+    nps = [noun_phrase(rnd, obj) for obj in scene]
+    form = _pick(rnd, ("list", "relation", "where"))
+    if form == "relation" and len(scene) >= 2:      # A REL B [and C]
+        body = nps[0] + _pick(rnd, relation_phrases(scene[0], scene[1])).split() + nps[1]
+        if len(scene) == 3:
             body += ["and"] + nps[2]
-    else:
+    else:                                           # A [where] and/with B [where] and C
         body = []
-        for i, np_words in enumerate(nps):
+        for i, (obj, words) in enumerate(zip(scene, nps)):
             if i:
-                body.append("and" if i == len(nps) - 1 else "with" if rng.random() < 0.3 else "and")
-            body += np_words
-            if len(objs) <= 2 and rng.random() < 0.3:
-                where = position_phrase(objs[i])
-                if where:
-                    body += _choose(rng, where).split()
-    opener = _weighted(rng, OPENERS).split()
-    if opener == ["there", "is"] and len(objs) > 1 and rng.random() < 0.5:
+                body.append("with" if i == 1 and rnd.random() < 0.3 else "and")
+            body += words
+            where = position_phrases(obj)
+            if where and len(scene) <= 2 and (form == "where" or rnd.random() < 0.2):
+                body += _pick(rnd, where).split()
+    opener = _weighted(rnd, OPENERS).split()
+    if opener == ["there", "is"] and len(scene) > 1 and rnd.random() < 0.5:
         opener = ["there", "are"]
-    return opener + body + _weighted(rng, CLOSERS).split()
+    return opener + body + _weighted(rnd, CLOSERS).split()
 
 
-def scene_captions(rng, scene, count=CAPTIONS_PER_IMAGE) -> list:
-    """count captions of at most MAX_WORDS words; too long ones are dropped and drawn again."""
+def scene_captions(rnd, scene, count: int = CAPTIONS_PER_IMAGE) -> list:
+    """count different captions of at most MAX_WORDS words (longer ones are drawn again)."""
     captions = []
-    for _ in range(50 * count):
-        words = caption(rng, scene)
+    for _ in range(100 * count):
+        words = caption(rnd, scene)
         if len(words) <= MAX_WORDS and words not in captions:
             captions.append(words)
             if len(captions) == count:
-                break
-    return captions
+                return captions
+    raise RuntimeError(f"could not write {count} different captions for the scene {scene}")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -289,12 +315,12 @@ def build_vocab(captions) -> list:
 
 
 def encode(captions, word_to_idx) -> np.ndarray:
-    """(len(captions), MAX_WORDS + 2) int32: <START> words <END> padded with <NULL>; unknown
-    words become <UNK>."""
+    """(len(captions), MAX_WORDS + 2) int32 rows <START> w1 .. wk <END> padded with <NULL>; words
+    outside the vocabulary become <UNK>."""
     out = np.zeros((len(captions), MAX_WORDS + 2), dtype=np.int32)
-    unk = word_to_idx["<UNK>"]
+    start, end, unk = (word_to_idx[t] for t in ("<START>", "<END>", "<UNK>"))
     for row, words in enumerate(captions):
-        tokens = [word_to_idx["<START>"]] + [word_to_idx.get(w, unk) for w in words] + [word_to_idx["<END>"]]
+        tokens = [start] + [word_to_idx.get(w, unk) for w in words] + [end]
         out[row, :len(tokens)] = tokens
     return out
 
@@ -304,20 +330,21 @@ def encode(captions, word_to_idx) -> np.ndarray:
 # ----------------------------------------------------------------------------------------------
 
 CONV1 = (5, 5, 3, 16)          # filter height, width, input channels, output channels; stride 2
-CONV2 = (3, 3, 16, 1024)       # stride 1
-GRID = 4                       # the first layer is average-pooled over a GRID x GRID grid
-RAW_DIM = CONV2[3] + GRID * GRID * CONV1[3]
+CONV2 = (3, 3, 16, 896)        # stride 1
+GRID, WHERE_CHANNELS = 4, 8    # the "where" features: 8 first-layer channels on a 4x4 grid
+RAW_DIM = CONV2[3] + GRID * GRID * WHERE_CHANNELS
+PCA_DIM = 512
+FEATURE_SEED = 0               # the network never changes: it does not depend on --seed
 
 
-def _conv_relu(x, w, stride):
-    """x (N, H, W, C), w (kh, kw, C, K) -> relu(conv) (N, H', W', K), 'valid' padding."""
-    kh, kw = w.shape[:2]
+def _conv_relu(x, w, stride=1):
+    """relu of a 'valid' convolution: x (N, H, W, C), w (kh, kw, C, K) -> (N, H', W', K)."""
+    kh, kw, _, k = w.shape
     patches = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(1, 2))
     patches = patches[:, ::stride, ::stride]                 # (N, H', W', C, kh, kw)
     n, h, w_out = patches.shape[:3]
     flat = patches.transpose(0, 1, 2, 4, 5, 3).reshape(n * h * w_out, -1)
-    out = flat @ w.reshape(-1, w.shape[3])
-    return np.maximum(out, 0).reshape(n, h, w_out, -1)
+    return np.maximum(flat @ w.reshape(-1, k), 0).reshape(n, h, w_out, k)
 
 
 def _max_pool2(x):
@@ -326,16 +353,16 @@ def _max_pool2(x):
     return x[:, :h // 2 * 2, :w // 2 * 2].reshape(n, h // 2, 2, w // 2, 2, k).max(axis=(2, 4))
 
 
-def _grid_mean_pool(x, grid):
-    """x (N, H, W, K) -> (N, grid * grid * K): the mean of each of grid x grid cells."""
+def _grid_mean(x, grid):
+    """x (N, H, W, K) -> (N, grid * grid * K): the mean of each cell of a grid x grid grid."""
     edges = np.linspace(0, x.shape[1], grid + 1).round().astype(int)
     cells = [x[:, edges[i]:edges[i + 1], edges[j]:edges[j + 1]].mean(axis=(1, 2))
              for i in range(grid) for j in range(grid)]
     return np.stack(cells, axis=1).reshape(x.shape[0], -1)
 
 
-def feature_extractor():
-    """The fixed filters: w1 (5, 5, 3, 16) and w2 (3, 3, 16, 1024), float32."""
+def filters():
+    """The network's fixed filters: w1 (5, 5, 3, 16) and w2 (3, 3, 16, 896), float32."""
     rng = np.random.default_rng(FEATURE_SEED)
     w1 = rng.standard_normal(CONV1) / np.sqrt(np.prod(CONV1[:3]))
     w2 = rng.standard_normal(CONV2) / np.sqrt(np.prod(CONV2[:3]))
@@ -343,52 +370,38 @@ def feature_extractor():
 
 
 def extract_features(images: np.ndarray, chunk: int = 250) -> np.ndarray:
-    """images (N, S, S, 3) uint8 -> raw features (N, RAW_DIM) float32.
+    """Raw features (N, RAW_DIM) float32 of images (N, S, S, 3) uint8.
 
-    conv 5x5 stride 2 -> ReLU -> 2x2 max pool -> conv 3x3 -> ReLU -> mean over the image: what is
-    in the picture (1024 values); and the first layer's mean over a 4x4 grid of cells: where things
-    are (256 values).
+    x = maxpool2(relu(conv5x5/2(pixels))); what = mean over positions of relu(conv3x3(x)) (896);
+    where = mean of 8 channels of x over each cell of a 4x4 grid (128).
     """
-    w1, w2 = feature_extractor()
+    w1, w2 = filters()
     out = np.empty((len(images), RAW_DIM), dtype=np.float32)
     for start in range(0, len(images), chunk):
         x = images[start:start + chunk].astype(np.float32) / 127.5 - 1.0
         x = _max_pool2(_conv_relu(x, w1, stride=2))
-        where = _grid_mean_pool(x, GRID)
-        what = _conv_relu(x, w2, stride=1).mean(axis=(1, 2))
+        what = _conv_relu(x, w2).mean(axis=(1, 2))
+        where = _grid_mean(x[..., :WHERE_CHANNELS], GRID)
         out[start:start + chunk] = np.hstack([what, where])
     return out
 
 
 def fit_pca(features: np.ndarray, dim: int = PCA_DIM):
     """PCA whitening fitted on features (N, D): returns mean (D,) and projection (D, dim) such that
-    (features - mean) @ projection has the dim principal components, largest variance first, each
-    with unit variance. Each component's sign is fixed so that its largest entry is positive."""
+    (features - mean) @ projection holds the dim principal components, largest variance first,
+    each with unit variance on these features. Each component's largest weight is positive."""
     features = features.astype(np.float64)
     mean = features.mean(axis=0)
     centred = features - mean
     variances, vectors = np.linalg.eigh(centred.T @ centred / len(features))
-    components = vectors[:, ::-1][:, :dim]
-    signs = np.sign(components[np.abs(components).argmax(axis=0), np.arange(dim)])
-    scale = 1.0 / np.sqrt(variances[::-1][:dim])
-    return mean, components * signs * scale
+    variances, vectors = variances[::-1][:dim], vectors[:, ::-1][:, :dim]
+    signs = np.sign(vectors[np.abs(vectors).argmax(axis=0), np.arange(dim)])
+    return mean, vectors * signs / np.sqrt(variances)
 
 
 # ----------------------------------------------------------------------------------------------
-# Writing the folder
+# The files
 # ----------------------------------------------------------------------------------------------
-
-def _write_h5(path: Path, arrays: dict, compress: bool = False):
-    with h5py.File(path, "w", track_order=False) as f:
-        for name, array in arrays.items():
-            options = {"compression": "gzip", "compression_opts": 4,
-                       "chunks": (1,) + array.shape[1:]} if compress else {}
-            f.create_dataset(name, data=array, track_times=False, **options)
-
-
-def _write_lines(path: Path, lines):
-    path.write_text("".join(f"{line}\n" for line in lines))
-
 
 def lexicon() -> dict:
     """Names of the colours, shapes and sizes, and the caption words that name each of them."""
@@ -396,86 +409,107 @@ def lexicon() -> dict:
         return {w: names.index(name) for name, ws in table.items()
                 for w in ws + (rare or {}).get(name, [])}
     return {
+        "version": VERSION,
         "colours": list(COLOUR_NAMES), "shapes": list(SHAPES), "sizes": list(SIZE_NAMES),
         "colour_words": words(COLOUR_WORDS, list(COLOUR_NAMES)),
         "shape_words": words(SHAPE_WORDS, list(SHAPES)),
         "size_words": words(SIZE_WORDS, list(SIZE_NAMES), RARE_SIZE_WORDS),
-        "object_columns": ["colour", "shape", "size", "x", "y"],
+        "object_columns": list(OBJECT_COLUMNS),
     }
 
 
 def generate(seed: int = DEFAULT_SEED) -> dict:
-    """Every array and text of the dataset, in memory: {file name: content}."""
-    rng = np.random.default_rng(seed)
+    """Every file of the dataset, in memory: {file name: content}."""
     scenes, images, captions = {}, {}, {}
-    for split in ("train", "val"):
-        scenes[split] = [sample_scene(rng) for _ in range(NUM_IMAGES[split])]
-        images[split] = np.stack([render(s, rng.uniform(-0.06, 0.06, size=(len(s), 3)))
-                                  for s in scenes[split]])
-        captions[split] = [scene_captions(rng, s) for s in scenes[split]]
+    for i, split in enumerate(SPLITS):
+        rnd = random.Random(seed * len(SPLITS) + i)
+        scenes[split] = [sample_scene(rnd) for _ in range(NUM_IMAGES[split])]
+        rgbs = [[[min(max(c + COLOUR_JITTER * (2 * rnd.random() - 1), 0.0), 1.0)
+                  for c in COLOURS[COLOUR_NAMES[int(obj[0])]]] for obj in scene]
+                for scene in scenes[split]]
+        images[split] = render(scenes[split], rgbs)
+        captions[split] = [scene_captions(rnd, scene) for scene in scenes[split]]
 
     idx_to_word = build_vocab(c for per_image in captions["train"] for c in per_image)
     word_to_idx = {w: i for i, w in enumerate(idx_to_word)}
-
-    raw = {split: extract_features(images[split]) for split in images}
-    mean, components = fit_pca(raw["train"])
+    raw = {split: extract_features(images[split]) for split in SPLITS}
+    mean, projection = fit_pca(raw["train"])
 
     files = {"coco2014_captions.h5": {}, "images.h5": {}}
-    for split in ("train", "val"):
+    for split in SPLITS:
         flat = [c for per_image in captions[split] for c in per_image]
         image_idxs = [i for i, per_image in enumerate(captions[split]) for _ in per_image]
         files["coco2014_captions.h5"][f"{split}_captions"] = encode(flat, word_to_idx)
         files["coco2014_captions.h5"][f"{split}_image_idxs"] = np.array(image_idxs, dtype=np.int32)
-        files[f"{split}2014_vgg16_fc7.h5"] = {"features": raw[split].astype(np.float32)}
+        files[f"{split}2014_vgg16_fc7.h5"] = {"features": raw[split]}
         files[f"{split}2014_vgg16_fc7_pca.h5"] = {
-            "features": ((raw[split] - mean) @ components).astype(np.float32)}
-        objects = np.full((NUM_IMAGES[split], MAX_OBJECTS, 5), -1, dtype=np.int16)
+            "features": ((raw[split] - mean) @ projection).astype(np.float32)}
+        objects = np.full((NUM_IMAGES[split], MAX_OBJECTS, len(OBJECT_COLUMNS)), -1, dtype=np.int16)
         for i, scene in enumerate(scenes[split]):
-            objects[i, :len(scene)] = np.round(scene[:, :5])
+            objects[i, :len(scene)] = np.round(scene[:, :len(OBJECT_COLUMNS)])
         files["images.h5"][f"{split}_images"] = images[split]
         files["images.h5"][f"{split}_objects"] = objects
-        n = NUM_IMAGES[split]
-        files[f"{split}2014_urls.txt"] = [f"builtin://{split}/{i}" for i in range(n)]
-        files[f"{split}2014_images.txt"] = [f"images.h5/{split}_images/{i}" for i in range(n)]
+        rows = range(NUM_IMAGES[split])
+        files[f"{split}2014_urls.txt"] = [f"builtin://{split}/{i}" for i in rows]
+        files[f"{split}2014_images.txt"] = [f"images.h5/{split}_images/{i}" for i in rows]
     files["coco2014_vocab.json"] = {"idx_to_word": idx_to_word, "word_to_idx": word_to_idx}
     files["scene_lexicon.json"] = lexicon()
     return files
 
 
-def write(files: dict, folder: Path):
-    """Write the files into folder (which must exist)."""
+def write(files: dict, folder: Path) -> None:
+    """Write the files into the (existing) folder, without timestamps: same content, same bytes."""
     for name, content in files.items():
         path = folder / name
         if name.endswith(".h5"):
-            _write_h5(path, content, compress=name == "images.h5")
+            with h5py.File(path, "w") as f:
+                for key, array in content.items():
+                    options = {}
+                    if name == "images.h5":
+                        options = {"compression": "gzip", "compression_opts": 4,
+                                   "chunks": (1,) + array.shape[1:]}
+                    f.create_dataset(key, data=array, track_times=False, **options)
         elif name.endswith(".json"):
             path.write_text(json.dumps(content, indent=1) + "\n")
         else:
-            _write_lines(path, content)
+            path.write_text("".join(f"{line}\n" for line in content))
+
+
+def is_current(folder) -> bool:
+    """Whether folder holds a complete dataset written by this version of the builder."""
+    try:
+        return json.loads((Path(folder) / "scene_lexicon.json").read_text())["version"] == VERSION \
+            and (Path(folder) / "coco2014_captions.h5").is_file()
+    except (OSError, ValueError, KeyError):
+        return False
 
 
 def build(folder, seed: int = DEFAULT_SEED, force: bool = False) -> Path:
-    """Build the dataset into folder and return it. The files are written to a temporary folder
-    beside it that is renamed into place when complete; an existing complete folder is kept unless
-    force is True."""
+    """Build the dataset into folder and return folder.
+
+    A current complete folder is kept unless force is True. The files are written into a
+    temporary folder beside it that is renamed into place when complete, so an interrupted build
+    leaves nothing half-written; when two processes build at once, the first one to finish wins.
+    """
     folder = Path(folder)
-    if folder.exists() and not force and (folder / "coco2014_vocab.json").is_file():
+    if not force and is_current(folder):
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
     files = generate(seed)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
     try:
         write(files, tmp)
+        old = folder.with_name(f"{tmp.name}-old")
         if folder.exists():
-            shutil.rmtree(folder)
-        os.replace(tmp, folder)
-    except OSError:
-        if not (folder / "coco2014_vocab.json").is_file():
-            raise
-        # another process finished the same build first: keep its folder
+            os.replace(folder, old)
+        try:
+            os.replace(tmp, folder)
+        except OSError:
+            if not is_current(folder):
+                raise
+        shutil.rmtree(old, ignore_errors=True)
     finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
     return folder
 
 
@@ -484,7 +518,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "builtin_captioning",
                         help="folder to write (default: builtin_captioning/ beside this script)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
-                        help=f"random seed of the scenes and captions (default {DEFAULT_SEED})")
+                        help=f"seed of the scenes and captions (default {DEFAULT_SEED})")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     build(args.out, seed=args.seed, force=True)

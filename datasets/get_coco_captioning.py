@@ -3,8 +3,8 @@
 Nothing happens when the folder is already there. The archive is downloaded with a progress bar to
 coco_captioning.zip.part, renamed to coco_captioning.zip when complete, unpacked into a temporary
 folder that is renamed to coco_captioning/ at the end (an interrupted run leaves nothing
-half-unpacked), then deleted (unless --keep-zip). Run it again after an interruption: a complete
-coco_captioning.zip is not downloaded again.
+half-written), then deleted (unless --keep-zip). A complete coco_captioning.zip already in the
+folder (downloaded earlier, or copied from another machine) is unpacked without downloading.
 
     python datasets/get_coco_captioning.py [--dest FOLDER] [--url URL] [--keep-zip]
 
@@ -58,17 +58,21 @@ def _progress(total):
 def download(url: str, target: Path, timeout: float = 30) -> None:
     """Download url to target, through target.part renamed at the end."""
     part = target.with_name(target.name + ".part")
-    with urllib.request.urlopen(url, timeout=timeout) as response, open(part, "wb") as out:
-        total = int(response.headers.get("Content-Length") or 0)
-        update, close = _progress(total)
-        try:
-            while chunk := response.read(1 << 20):
-                out.write(chunk)
-                update(len(chunk))
-        finally:
-            close()
-    if total and part.stat().st_size != total:
-        raise OSError(f"the download stopped after {part.stat().st_size} of {total} bytes")
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response, open(part, "wb") as out:
+            total = int(response.headers.get("Content-Length") or 0)
+            update, close = _progress(total)
+            try:
+                while chunk := response.read(1 << 20):
+                    out.write(chunk)
+                    update(len(chunk))
+            finally:
+                close()
+        if total and part.stat().st_size != total:
+            raise OSError(f"the download stopped after {part.stat().st_size} of {total} bytes")
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
     os.replace(part, target)
 
 
@@ -106,9 +110,8 @@ def fetch(dest: Path, url: str = URL, keep_zip: bool = False) -> int:
         except (urllib.error.URLError, OSError) as e:
             reason = getattr(e, "reason", e)
             print(f"\nCould not download {url}: {reason}.\n"
-                  f"Check your network connection and run this script again (it resumes from a "
-                  f"complete {archive.name}), or copy coco_captioning.zip from another machine into "
-                  f"{dest}. Without the real data, load_coco_data() uses the built-in offline "
+                  f"Check your network connection and run this script again, or copy "
+                  f"coco_captioning.zip from another machine into {dest} and run it again. Without the real data, load_coco_data() uses the built-in offline "
                   f"dataset, on which the whole assignment runs.", file=sys.stderr)
             return 1
     print(f"Unpacking {archive} ...")
