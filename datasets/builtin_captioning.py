@@ -47,7 +47,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-VERSION = 3                    # change it whenever the files change: old copies get rebuilt
+VERSION = 4                    # change it whenever the files change: old copies get rebuilt
 DEFAULT_SEED = 231
 SPLITS = ("train", "val")
 NUM_IMAGES = {"train": 12000, "val": 1000}
@@ -62,7 +62,7 @@ SPECIAL_TOKENS = ("<NULL>", "<START>", "<END>", "<UNK>")
 
 IMAGE_SIZE = 64
 MAX_OBJECTS = 3
-OBJECT_COUNTS = (1, 2, 3)
+OBJECT_COUNTS = (1, 2, 2, 3)     # drawn uniformly: a quarter of the scenes have 1 or 3 objects
 COLOURS = {                    # name -> RGB in [0, 1]
     "red": (0.86, 0.13, 0.13),
     "green": (0.13, 0.62, 0.20),
@@ -199,7 +199,8 @@ SIZE_WORDS = {"small": ["small", "little"], "medium": ["medium"], "large": ["lar
 # Words so rare that they stay under MIN_WORD_COUNT and become <UNK>, as in real captions.
 RARE_SIZE_WORDS = {"small": ["tiny", "miniature", "wee"], "medium": ["moderate", "midsize"],
                    "large": ["huge", "enormous", "giant"]}
-RARE_SIZE_P = 0.0015           # chance that a size adjective is a rare one
+RARE_SIZE_P = 0.0006           # chance that a size adjective is a rare one
+SIZE_WORD_P = 0.35             # chance that an object's noun phrase has a size adjective
 OPENERS = [(6, ""), (2, "there is"), (1, "a picture of"), (1, "an image of"),
            (1, "a drawing of"), (1, "this image shows")] + [
           (0.0016, f"{a} {w} of") for a, w in (("an", "illustration"), ("a", "sketch"),
@@ -231,7 +232,7 @@ def noun_phrase(rnd, obj) -> list:
     """'a [size] colour shape', e.g. ['a', 'big', 'red', 'circle']."""
     colour, shape, size = (int(v) for v in obj[:3])
     words = []
-    if rnd.random() < 0.35:
+    if rnd.random() < SIZE_WORD_P:
         table = RARE_SIZE_WORDS if rnd.random() < RARE_SIZE_P else SIZE_WORDS
         words.append(_pick(rnd, table[SIZE_NAMES[size]]))
     words.append(_synonym(rnd, COLOUR_WORDS[COLOUR_NAMES[colour]]))

@@ -1,0 +1,52 @@
+"""The built-in dataset teaches: a captioner trained for about a minute describes the val images, the
+same captioner trained on shuffled features cannot, and the classic "overfit 50 captions" exercise
+works on it with the classic settings."""
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cs231n.captioning_solver import CaptioningSolver
+from cs231n.classifiers.rnn import CaptioningRNN
+from cs231n.coco_utils import load_coco_data
+from kit.data import teaching_figures
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    spec = importlib.util.spec_from_file_location("builtin_captioning",
+                                                  ROOT / "datasets" / "builtin_captioning.py")
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    return builder.build(tmp_path_factory.mktemp("datasets") / "builtin_captioning")
+
+
+@pytest.mark.slow
+def test_a_one_minute_lstm_names_the_objects_and_needs_the_features(built):
+    figures = teaching_figures(built, controls=("image", "shuffled"))
+    image, shuffled = figures["image"], figures["shuffled"]
+    print(figures)
+    assert image["images"] == 1000
+    assert image["object_accuracy"] >= 0.8, figures
+    assert shuffled["object_accuracy"] * 3 <= image["object_accuracy"], figures
+    assert image["bleu4"] > shuffled["bleu4"], figures
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cell_type,threshold", [("rnn", 0.1), ("lstm", 0.5)])
+def test_overfit_50_captions_with_the_classic_settings(built, cell_type, threshold):
+    np.random.seed(231)
+    small_data = load_coco_data(base_dir=built, max_train=50)
+    model = CaptioningRNN(cell_type=cell_type, word_to_idx=small_data["word_to_idx"],
+                          input_dim=small_data["train_features"].shape[1],
+                          hidden_dim=512, wordvec_dim=256)
+    solver = CaptioningSolver(model, small_data, update_rule="adam", num_epochs=50, batch_size=25,
+                              optim_config={"learning_rate": 5e-3}, lr_decay=0.95,
+                              verbose=False, print_every=10)
+    solver.train()
+    assert len(solver.loss_history) == 100
+    assert solver.loss_history[0] > 10 * threshold
+    assert solver.loss_history[-1] < threshold, solver.loss_history[-10:]
