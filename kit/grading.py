@@ -40,7 +40,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import course, gradebook, report, submissions, worker
-from .nbgrader_api import check, course_id, open_api, sqlite_url
+from .nbgrader_api import check, check_db_url, course_id, open_api, sqlite_url
 from .worker import REPORT
 
 GRADING = course.BUILD / "grading"
@@ -367,6 +367,8 @@ def default_datasets() -> Path:
 def run(args: argparse.Namespace) -> int:
     try:
         limits = limits_from(args)
+        if args.db:
+            check_db_url(args.db)
         found = submissions.find_submissions(args.submissions)
     except (ValueError, submissions.SubmissionsError) as error:
         print(f"error: {error}")

@@ -21,6 +21,36 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{Path(path).resolve()}"
 
 
+class DatabaseUrlError(ValueError):
+    """A gradebook URL that cannot be used: not an SQLAlchemy URL, or its driver is missing."""
+
+
+# Python packages that bring the database driver SQLAlchemy imports, by module name.
+DRIVER_PACKAGES = {"psycopg": "psycopg[binary]", "psycopg2": "psycopg2-binary"}
+
+
+def check_db_url(url: str) -> None:
+    """Raise DatabaseUrlError, saying what to install or fix, if url is not a gradebook URL that
+    this Python can open (an SQLAlchemy URL whose database driver is installed). Connects to
+    nothing."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        create_engine(url).dispose()
+    except ArgumentError as error:
+        raise DatabaseUrlError(
+            f"the gradebook URL is not one SQLAlchemy can use ({error}); examples: "
+            "sqlite:////path/gradebook.db, postgresql://user:password@host/database") from None
+    except ImportError as error:
+        if error.name is None:
+            raise DatabaseUrlError(f"the gradebook URL's database driver cannot be loaded: "
+                                   f"{error}") from None
+        package = DRIVER_PACKAGES.get(error.name, error.name)
+        raise DatabaseUrlError(f"the gradebook URL needs the database driver {error.name!r}, "
+                               f"which is not installed: pip install '{package}'") from None
+
+
 def course_config(course_dir: Path, db_url: str | None = None,
                   overrides: Config | None = None) -> Config:
     """The course's nbgrader configuration (course_dir/nbgrader_config.py) with the course root made

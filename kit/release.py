@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import course, leaks, stubs
-from .nbgrader_api import NbgraderError, check, open_api
+from .nbgrader_api import DatabaseUrlError, NbgraderError, check, check_db_url, open_api
 
 RELEASE = course.BUILD / "release"
 STUDENT_README = "STUDENT_README.md"
@@ -159,8 +159,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.check}: {'leaks found' if problems else 'no leaks'}")
         return 1 if problems else 0
     try:
+        if args.db:
+            check_db_url(args.db)
         release = build_release(args.course, args.out, args.db)
-    except (ReleaseError, stubs.MarkerError) as error:
+    except (DatabaseUrlError, ReleaseError, stubs.MarkerError) as error:
         print(f"error: {error}")
         return 1
     print(f"Student release: {release.folder}/ and {release.archive}")

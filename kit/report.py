@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from . import course, gradebook
-from .nbgrader_api import course_id, sqlite_url
+from .nbgrader_api import check_db_url, course_id, sqlite_url
 
 STATUS_FILE = "status.json"
 
@@ -133,6 +133,12 @@ def run(args: argparse.Namespace) -> int:
     from types import SimpleNamespace
     course_dir = args.course.resolve()
     db_url = args.db or sqlite_url(course_dir / "gradebook.db")
+    try:
+        if args.db:
+            check_db_url(args.db)
+    except ValueError as error:
+        print(f"error: {error}")
+        return 2
     if not args.db and not (course_dir / "gradebook.db").is_file():
         print(f"error: no gradebook at {course_dir / 'gradebook.db'}: grade a class first "
               "(python -m kit grade SUBMISSIONS)")

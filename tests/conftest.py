@@ -5,6 +5,7 @@
 - ``make_coco_folder`` / ``coco_folder``: a tiny captioning dataset written in the exact format of the
   real COCO files (see the dataset format page), with the arrays that were written.
 - ``word_to_idx``: a small vocabulary with the four special tokens at their usual indices.
+- ``postgres_server``: a PostgreSQL server for the whole session (tests/postgres_support.py).
 """
 import json
 
@@ -18,6 +19,16 @@ SPECIAL_TOKENS = ["<NULL>", "<START>", "<END>", "<UNK>"]
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "kit_extra: behaviour the kit adds beyond the classic cs231n interface")
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL server, stopped at the end of the session. When none can be
+    started, the tests that need one fail (PostgresUnavailable says why): they never skip."""
+    from tests.postgres_support import PostgresServer
+    server = PostgresServer()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Grading a class: every kind of submission earns what its working parts deserve, never stops the
-run, and shows in the status column; parallel grading equals serial grading; regrading one student
-gives the same result.
+run, and shows in the status column; parallel grading equals serial grading; a PostgreSQL
+gradebook holds the same scores as the SQLite one; regrading one student gives the same result.
 
 One class of the small course (tests/grading_support.py) is graded once for the whole module.
 """
@@ -134,6 +134,36 @@ def hidden_ids(graded) -> list[str]:
     return [gid for (nb, gid) in graded.points if nb == "Package_Checks"]
 
 
+def copy_course(graded, dest: Path) -> Path:
+    """The class's course folder without its gradebook and grading results."""
+    return shutil.copytree(graded.base / "course", dest,
+                           ignore=shutil.ignore_patterns("gradebook.db", "submitted", "autograded",
+                                                         "feedback"))
+
+
+def grade_again(graded, tmp_path: Path, students: list[str], jobs: int,
+                db_url: str | None = None) -> grading.Setup:
+    """Grade some students of the class again, into a copy of the course and the gradebook at
+    db_url (default: the copy's SQLite file); returns the setup."""
+    subset = tmp_path / "submissions"
+    subset.mkdir()
+    for entry in graded.submissions.iterdir():
+        if entry.stem in students:
+            copy = shutil.copytree if entry.is_dir() else shutil.copy2
+            copy(entry, subset / entry.name)
+    copy_course(graded, tmp_path / "course")
+    setup = grading.prepare(tmp_path / "course", tmp_path / "grading", db_url=db_url,
+                            root=graded.repo, build=False, datasets_dir=None)
+    grading.grade_class(subset, setup, LIMITS, jobs=jobs)
+    return setup
+
+
+def cell_scores(gb: Gradebook, student: str) -> dict:
+    """{(notebook, grade id): score} of a student's submission in an open gradebook."""
+    return {(nb.name, g.name): g.score
+            for nb in gb.find_submission("rnn_captioning", student).notebooks for g in nb.grades}
+
+
 def test_every_entry_is_a_student_with_a_row(graded):
     assert set(graded.rows) == {"reference", "untouched", "zipped", "flat", "no_package", "bad_json",
                                 "renamed", "import_crash", "crashes", "endless",
@@ -262,16 +292,7 @@ def test_unreadable_entries_are_students_with_nothing(graded):
 def test_parallel_grading_equals_serial_grading(graded, tmp_path):
     """A few students graded one at a time into another course get the same rows and cells."""
     chosen = ["crashes", "reference", "tampered"]
-    subset = tmp_path / "submissions"
-    subset.mkdir()
-    for student in chosen:
-        shutil.copytree(graded.submissions / student, subset / student)
-    shutil.copytree(graded.base / "course", tmp_path / "course",
-                    ignore=shutil.ignore_patterns("gradebook.db", "submitted", "autograded",
-                                                  "feedback"))
-    setup = grading.prepare(tmp_path / "course", tmp_path / "grading", root=graded.repo,
-                            build=False, datasets_dir=None)
-    grading.grade_class(subset, setup, LIMITS, jobs=1)
+    setup = grade_again(graded, tmp_path, chosen, jobs=1)
     serial = read_rows(setup.out_dir / "grades.csv")
     assert list(serial) == chosen
     for student in chosen:
@@ -279,13 +300,29 @@ def test_parallel_grading_equals_serial_grading(graded, tmp_path):
     cid = course_id(setup.course_dir)
     with Gradebook(setup.db_url, cid) as one, Gradebook(graded.setup.db_url, cid) as many:
         for student in chosen:
-            cells = {(g.notebook.name, g.name): g.score
-                     for nb in one.find_submission("rnn_captioning", student).notebooks
-                     for g in nb.grades}
-            other = {(g.notebook.name, g.name): g.score
-                     for nb in many.find_submission("rnn_captioning", student).notebooks
-                     for g in nb.grades}
-            assert cells == other
+            assert cell_scores(one, student) == cell_scores(many, student)
+
+
+def test_postgresql_gradebook_holds_the_same_grades_as_sqlite(graded, tmp_path, postgres_server):
+    """A few students graded into a PostgreSQL gradebook (the --db option), one of them twice, get
+    the same rows as in the SQLite run, and the gradebook holds them and every cell's score."""
+    chosen = ["broken", "import_crash", "reference", "untouched"]
+    db_url = postgres_server.create_database("grade_postgresql")
+    setup = grade_again(graded, tmp_path, chosen, jobs=2, db_url=db_url)
+    grading.grade_class(tmp_path / "submissions", setup, LIMITS, only="reference")
+    rows = read_rows(setup.out_dir / "grades.csv")
+    assert list(rows) == chosen
+    for student in chosen:
+        assert rows[student] == graded.rows[student]
+    assert not (setup.course_dir / "gradebook.db").exists()
+    cid = course_id(setup.course_dir)
+    with Gradebook(db_url, cid) as pg, Gradebook(graded.setup.db_url, cid) as lite:
+        assert pg.engine.dialect.name == "postgresql"
+        assert sorted(student.id for student in pg.students) == chosen
+        for student in chosen:
+            assert pg.find_submission("rnn_captioning", student).score == float(
+                graded.rows[student]["score"])
+            assert cell_scores(pg, student) == cell_scores(lite, student)
 
 
 def test_submission_time_limit_keeps_the_points_earned_before(graded, tmp_path):
@@ -297,9 +334,7 @@ def test_submission_time_limit_keeps_the_points_earned_before(graded, tmp_path):
     set_answer(folder, ANSWER)
     _inject(folder, STEP_FORWARD, "    import time; time.sleep(2)\n")
     db_url = f"sqlite:///{tmp_path / 'elsewhere.db'}"
-    shutil.copytree(graded.base / "course", tmp_path / "course",
-                    ignore=shutil.ignore_patterns("gradebook.db", "submitted", "autograded",
-                                                  "feedback"))
+    copy_course(graded, tmp_path / "course")
     setup = grading.prepare(tmp_path / "course", tmp_path / "grading", db_url=db_url,
                             root=graded.repo, build=False)
     grading.grade_class(submissions, setup, grading.Limits(cell_timeout=20, submission_timeout=18))

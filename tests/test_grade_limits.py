@@ -57,3 +57,21 @@ def test_bad_limits_and_missing_submissions_are_clear_errors(tmp_path, capsys):
     assert grading.run(args) == 2
     assert "is not a folder: expected a folder with one entry" in capsys.readouterr().out
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("module", [grading, release, report])
+def test_a_gradebook_url_without_its_driver_is_a_clear_error(module, tmp_path, capsys,
+                                                             monkeypatch):
+    """--db names the package to install when the URL's database driver is missing."""
+    monkeypatch.setitem(sys.modules, "psycopg2", None)   # as if it were not installed
+    parser = argparse.ArgumentParser()
+    module.add_arguments(parser)
+    positional = [str(tmp_path)] if module is grading else []
+    args = parser.parse_args(positional + ["--db", "postgresql+psycopg2://ta@localhost/course",
+                                           "--course", str(tmp_path / "course"),
+                                           "--out", str(tmp_path / "out")])
+    assert module.run(args) in (1, 2)
+    out = capsys.readouterr().out
+    assert "needs the database driver 'psycopg2'" in out
+    assert "pip install 'psycopg2-binary'" in out
+    assert os.listdir(tmp_path) == []   # nothing built
