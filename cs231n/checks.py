@@ -514,6 +514,14 @@ def _isolated():
         np.random.set_state(state)
 
 
+def compare_output(case: Case, name: str, got, expected: np.ndarray) -> tuple[bool, str]:
+    """Compare the output `name` computed on a case with its reference output, as the case's check
+    does (scaled error within TOL_REFERENCE; sampled captions word for word up to <END>). Returns
+    (passed, the text of its PASS/FAIL line)."""
+    compare = CHECKS[case.check].compare or _compare_reference
+    return compare(case, name, got, expected)
+
+
 def _run_case(case: Case) -> Iterator[Line]:
     spec = CHECKS[case.check]
 
@@ -524,9 +532,8 @@ def _run_case(case: Case) -> Iterator[Line]:
     except _ContractError as e:
         yield line(False, str(e))
         return
-    compare = spec.compare or _compare_reference
     for name, expected in case.expected.items():
-        yield line(*compare(case, name, got.get(name), expected))
+        yield line(*compare_output(case, name, got.get(name), expected))
     if spec.extras is not None:
         try:
             for passed, text in spec.extras(case, got):
