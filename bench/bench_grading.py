@@ -3,7 +3,7 @@
 The submissions are the demo's samples (the reference, the untouched release, one copy of the
 reference per sample bug; --copies repeats them). The kit grades them as `python -m kit grade`
 does: intake, autograde with the kit's limits, the cross-check, feedback HTML, the merge into the
-class gradebook, grades.csv and the plot, with --jobs workers (default: one per core). The baseline
+class gradebook, grades.csv and the plot, with --jobs workers (default: the kit's, one more than the cores). The baseline
 is one `nbgrader autograde rnn_captioning` command over the very same nbgrader submissions (the
 kit's intake output, hidden-check notebook included) in a course of its own: nbgrader grades them
 one after the other; `nbgrader generate_feedback` then writes their feedback (timed apart). Both
@@ -82,7 +82,7 @@ def run_serial(course_dir: Path, step: str, env: dict) -> tuple[float, float]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--jobs", type=int, default=0, help="kit workers (default 0: one per core)")
+    parser.add_argument("--jobs", type=int, default=0, help="kit workers (default 0: the kit's default, one more than the cores)")
     parser.add_argument("--copies", type=int, default=1,
                         help="how many copies of each of the 6 samples to grade (default 1)")
     parser.add_argument("--rounds", type=int, default=3,
@@ -92,7 +92,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     out = args.out.resolve()
     cores = os.cpu_count() or 1
-    jobs = args.jobs or cores
+    jobs = args.jobs or grading.default_jobs()
 
     print("Preparing the release, the submissions and the courses ...", flush=True)
     kit_course = out / "kit_course"

@@ -41,7 +41,8 @@ def expected(student: str, autograded: float, maximum: float) -> str | None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", "-j", type=int, default=0,
-                        help="submissions graded at the same time (default 0: one per core)")
+                        help="submissions graded at the same time (default 0: one more than the "
+                             "cores)")
     parser.add_argument("--out", type=Path, default=DEMO,
                         help="folder of the demo's submissions, course and grading output "
                              "(default: %(default)s)")
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"      {student:26s} {what}")
 
     setup = grading.prepare(course_dir, demo / "grading", build=False, datasets_dir=datasets)
-    jobs = args.jobs or os.cpu_count() or 1
+    jobs = args.jobs or grading.default_jobs()
     print(f"[4/4] Grading {len(described)} submissions with {min(jobs, len(described))} "
           "parallel workers ...", flush=True)
     grading.grade_class(demo / "submissions", setup, grading.Limits(), args.jobs)

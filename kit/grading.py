@@ -114,6 +114,13 @@ def prepare(course_dir: Path = course.COURSE, out_dir: Path = GRADING, db_url: s
                  template / "gradebook.db", course.student_files(source), extra, datasets_dir)
 
 
+def default_jobs() -> int:
+    """Workers when --jobs is 0: one more than the cores. A worker leaves its core idle while it
+    starts and stops kernels and writes its files; the extra worker keeps every core busy then
+    (measured with bench/bench_grading.py: about 10% faster than one worker per core on 2 cores)."""
+    return (os.cpu_count() or 1) + 1
+
+
 def check_timeout(limits: Limits) -> int:
     """Seconds one re-run check of the hidden notebook may take (well inside a cell's limit)."""
     return max(2, min(60, limits.cell_timeout // 2))
@@ -281,7 +288,7 @@ def grade_class(submissions_dir: Path, setup: Setup, limits: Limits = Limits(), 
             raise submissions.SubmissionsError(
                 f"no submission of student {only!r} in {submissions_dir}; the students are: "
                 + ", ".join(s.student for s in submissions.find_submissions(submissions_dir)))
-    jobs = jobs or os.cpu_count() or 1
+    jobs = jobs or default_jobs()
     env = worker_env(setup, limits)
     _warm_up(env)
     outcomes = []
@@ -326,7 +333,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("submissions", type=Path,
                         help="folder with one entry (a folder or a .zip) per student")
     parser.add_argument("--jobs", "-j", type=int, default=0,
-                        help="submissions graded at the same time (default 0: one per core)")
+                        help="submissions graded at the same time (default 0: one more than the "
+                             "cores)")
     parser.add_argument("--student", metavar="ID",
                         help="grade (or regrade) only this student; the others keep their scores")
     parser.add_argument("--cell-timeout", type=int, default=defaults.cell_timeout, metavar="S",
@@ -375,7 +383,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     print(f"Preparing the course in {args.course} ...")
     setup = prepare(args.course, args.out, args.db, datasets_dir=args.datasets or default_datasets())
-    jobs = args.jobs or os.cpu_count() or 1
+    jobs = args.jobs or default_jobs()
     count = 1 if args.student else len(found)
     print(f"Grading {count} submission(s) with {min(jobs, count)} parallel worker(s) ...")
     start = time.time()
