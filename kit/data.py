@@ -49,7 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="train an LSTM on the built-in dataset and print its caption scores")
     parser.add_argument("--epochs", type=int, default=None,
                         help=f"training epochs for --evaluate (default {RECIPE['num_epochs']}, about "
-                             f"half a minute of CPU)")
+                             f"40 CPU seconds)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
 # ----------------------------------------------------------------------------------------------
 
 # The recipe of the LSTM notebook's training run (CaptioningRNN and CaptioningSolver arguments):
-# about half a minute of CPU.
+# about 40 CPU seconds with two BLAS threads.
 RECIPE = {"cell_type": "lstm", "hidden_dim": 128, "wordvec_dim": 64, "update_rule": "adam",
           "learning_rate": 3e-3, "lr_decay": 0.8, "batch_size": 100, "num_epochs": 3}
 CONTROLS = ("image", "shuffled", "zeroed")
