@@ -9,37 +9,25 @@ datasets/builtin_captioning/ (built first if missing).
     python bench/bench_notebooks.py [--out build/bench/notebooks] [--repeats 1]
 """
 import argparse
-import os
 import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import nbformat  # noqa: E402
-from nbclient import NotebookClient  # noqa: E402
 from nbgrader.utils import determine_grade, is_grade  # noqa: E402
 
 from cs231n.coco_utils import default_data_dir  # noqa: E402
-from kit.course import build_course  # noqa: E402
+from kit.course import build_course, run_notebook  # noqa: E402
 
 NOTEBOOKS = ("RNN_Captioning.ipynb", "LSTM_Captioning.ipynb")
 BUDGETS = {False: 90.0, True: 30.0}   # grading -> seconds
 
 
-def run_notebook(path: Path, grading: bool) -> tuple[float, list[str]]:
+def notebook_problems(path: Path, grading: bool) -> tuple[float, list[str]]:
     """Seconds to run the notebook in a fresh kernel, and its problems (errors, lost points)."""
-    nb = nbformat.read(path, as_version=4)
-    env = {k: v for k, v in os.environ.items() if k != "NBGRADER_EXECUTION"}
-    if grading:
-        env["NBGRADER_EXECUTION"] = "autograde"
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(path.parent)}})
-    start = time.perf_counter()
-    client.execute(env=env)
-    seconds = time.perf_counter() - start
+    nb, seconds = run_notebook(path, grading)
     problems = []
     for index, cell in enumerate(nb.cells):
         if any(o.output_type == "error" for o in cell.get("outputs", [])):
@@ -69,7 +57,7 @@ def main(argv=None) -> int:
         for grading in (False, True):
             times = []
             for _ in range(args.repeats):
-                seconds, problems = run_notebook(source / name, grading)
+                seconds, problems = notebook_problems(source / name, grading)
                 times.append(seconds)
                 for problem in problems:
                     print(f"  {name}: {problem}")

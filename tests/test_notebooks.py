@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import ast
 import importlib.util
-import os
 import re
 import time
 from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 from nbgrader.nbgraderformat import MetadataValidator
 from nbgrader.utils import determine_grade, is_grade, is_solution, is_task
 from nbgrader.validator import Validator
@@ -176,19 +174,6 @@ def built(tmp_path_factory, builtin_dataset):
     return source, released
 
 
-def execute(path: Path, grading: bool):
-    """Run a notebook top to bottom in a fresh kernel in its folder; (notebook, seconds)."""
-    nb = nbformat.read(path, as_version=4)
-    env = {k: v for k, v in os.environ.items() if k != "NBGRADER_EXECUTION"}
-    if grading:
-        env["NBGRADER_EXECUTION"] = "autograde"
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(path.parent)}})
-    start = time.perf_counter()
-    client.execute(env=env)
-    return nb, time.perf_counter() - start
-
-
 def errors(cell) -> list[str]:
     return [f"{o.ename}: {o.evalue}" if o.output_type == "error" else f"stderr: {o.text}"
             for o in cell.get("outputs", [])
@@ -206,7 +191,7 @@ def validate(path: Path, invert: bool) -> tuple[dict, float]:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_source_notebook_runs_in_full_and_earns_every_point(request, built, name):
-    nb, seconds = execute(built[0] / name, grading=False)
+    nb, seconds = course.run_notebook(built[0] / name, grading=False)
     report(request, f"{name} with the reference solution: {seconds:.1f} s (budget 90 s)")
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -237,7 +222,7 @@ def test_student_version_passes_no_test(request, built, name):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_student_version_runs_to_the_end(request, built, name):
-    nb, seconds = execute(built[1] / name, grading=True)
+    nb, seconds = course.run_notebook(built[1] / name, grading=True)
     report(request, f"{name}, student version, graded run: {seconds:.1f} s")
     for cell in nb.cells:
         if cell.cell_type == "code":
