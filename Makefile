@@ -28,12 +28,13 @@ data: $(VENV)/.installed  ## build the built-in offline captioning dataset
 release: $(VENV)/.installed  ## build the student release in build/release/
 	$(PY) -m kit release
 
-grade: $(VENV)/.installed  ## grade every submission in SUBMISSIONS=DIR (JOBS=n, default all cores)
+grade: $(VENV)/.installed  ## grade every submission in SUBMISSIONS=DIR (JOBS=n, default cores + 1)
 	$(PY) -m kit grade $(SUBMISSIONS) --jobs $(JOBS)
 
 bench: $(VENV)/.installed  ## run the benchmarks
 	$(PY) bench/bench_layers.py
 	$(PY) bench/bench_notebooks.py
+	$(PY) bench/bench_dataset.py
 	$(PY) bench/bench_grading.py
 
 clean:  ## remove built course, release and grading output
