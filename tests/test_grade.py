@@ -6,6 +6,8 @@ One class of the small course (tests/grading_support.py) is graded once for the 
 """
 import csv
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -51,6 +53,9 @@ def build_class(release_folder: Path, dest: Path, student_files: list[str]) -> P
     copy_release(release_folder, dest / "untouched")
     zip_folder(correct("zipped", stage), dest / "zipped.zip", top="rnn_captioning")
     zip_folder(correct("flat", stage), dest / "flat.zip")
+    subprocess.run([sys.executable, "-m", "cs231n.submit", "--no-checks",       # the students'
+                    "--out", str(dest / "handed_in.zip")],                     # own command
+                   cwd=correct("handed_in", stage), check=True, capture_output=True)
     shutil.rmtree(correct("no_package") / "cs231n")
     (correct("bad_json") / "Mini.ipynb").write_text("{ this is not a notebook")
     folder = correct("renamed")
@@ -165,8 +170,8 @@ def cell_scores(gb: Gradebook, student: str) -> dict:
 
 
 def test_every_entry_is_a_student_with_a_row(graded):
-    assert set(graded.rows) == {"reference", "untouched", "zipped", "flat", "no_package", "bad_json",
-                                "renamed", "import_crash", "crashes", "endless",
+    assert set(graded.rows) == {"reference", "untouched", "zipped", "flat", "handed_in",
+                                "no_package", "bad_json", "renamed", "import_crash", "crashes", "endless",
                                 "flood_and_memory", "tampered", "patched", "stray", "broken"}
     header = list(next(iter(graded.rows.values())))
     assert header == ["student", "score", "max_score", "autograded", "autograded_max", "Mini",
@@ -185,7 +190,7 @@ def test_reference_gets_full_marks_and_untouched_release_nothing(graded):
 
 
 def test_zips_with_and_without_a_top_folder_grade_like_the_folder(graded):
-    for student in ("zipped", "flat"):
+    for student in ("zipped", "flat", "handed_in"):
         assert graded.rows[student]["score"] == graded.rows["reference"]["score"]
         assert graded.rows[student]["status"] == "ok"
 
