@@ -5,7 +5,7 @@ PY      = $(VENV)/bin/python
 SUBMISSIONS ?= build/demo/submissions
 JOBS   ?= 0
 
-.PHONY: help demo test data release grade bench clean distclean
+.PHONY: help demo test data release grade feedback bench clean distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
@@ -30,6 +30,9 @@ release: $(VENV)/.installed  ## build the student release in build/release/
 
 grade: $(VENV)/.installed  ## grade every submission in SUBMISSIONS=DIR (JOBS=n, default cores + 1)
 	$(PY) -m kit grade $(SUBMISSIONS) --jobs $(JOBS)
+
+feedback: $(VENV)/.installed  ## after hand grading: regenerate feedback from the gradebook, one zip per student
+	$(PY) -m kit feedback
 
 bench: $(VENV)/.installed  ## run the benchmarks
 	$(PY) bench/bench_layers.py

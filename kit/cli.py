@@ -10,6 +10,7 @@ COMMANDS = {
     "release": ("release", "build the student release (folder and zip), checked for leaks"),
     "grade": ("grading", "grade a folder of submissions in parallel: grades.csv, plot, feedback"),
     "report": ("report", "rewrite grades.csv and scores.png from the gradebook"),
+    "feedback": ("feedback", "regenerate feedback after hand grading; one zip per student"),
     "demo": ("demo", "release, sample submissions, parallel grading: the whole pipeline"),
 }
 

@@ -21,8 +21,8 @@ import-time crash, sys.exit or a dead kernel.
 
 Output (under --out, default build/grading/): grades.csv (student, score, max_score, autograded,
 autograded_max, one column per notebook, status) and scores.png (the class's score distribution);
-feedback HTML in <course>/feedback/<student>/rnn_captioning/, autograded notebooks in
-<course>/autograded/.
+feedback/<student>.zip (the student's feedback HTML, from <course>/feedback/<student>/rnn_captioning/);
+autograded notebooks in <course>/autograded/.
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import course, gradebook, report, submissions, worker
+from . import course, feedback, gradebook, report, submissions, worker
 from .nbgrader_api import check, check_db_url, course_id, open_api, sqlite_url
 from .worker import REPORT
 
@@ -274,6 +274,7 @@ def collect(setup: Setup, outcome: Outcome) -> None:
     for step in ("submitted", "autograded", "feedback"):
         _replace_folder(work / step / outcome.student / course.ASSIGNMENT,
                         setup.course_dir / step / outcome.student / course.ASSIGNMENT)
+    feedback.pack(setup.course_dir, setup.out_dir, outcome.student)
 
 
 def grade_class(submissions_dir: Path, setup: Setup, limits: Limits = Limits(), jobs: int = 0,

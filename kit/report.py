@@ -115,7 +115,8 @@ def print_summary(setup) -> None:
     print(format_table(header, rows))
     print(f"\nGrade table: {setup.out_dir / 'grades.csv'}")
     print(f"Score plot:  {setup.out_dir / 'scores.png'}")
-    print(f"Feedback:    {setup.course_dir / 'feedback'}/<student>/{course.ASSIGNMENT}/*.html")
+    print(f"Feedback:    {setup.out_dir / 'feedback'}/<student>.zip (the HTML pages are in "
+          f"{setup.course_dir / 'feedback'}/<student>/{course.ASSIGNMENT}/)")
     print(f"Gradebook:   {setup.db_url}")
 
 

@@ -8,6 +8,7 @@ import csv
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -15,8 +16,8 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from kit import course, grading, release
-from kit.nbgrader_api import course_id
+from kit import course, feedback, grading, release
+from kit.nbgrader_api import course_id, sqlite_url
 from tests.grading_support import (copy_release, make_repo, put_reference, replace_in, set_answer,
                                    zip_folder)
 
@@ -202,6 +203,32 @@ def test_feedback_and_autograded_notebooks_for_each_student(graded):
         assert (feedback / "Mini.html").is_file()
         assert (feedback / f"{Path(course.HIDDEN_NOTEBOOK).stem}.html").is_file()
         assert (course_dir / "autograded" / student / "rnn_captioning" / "Mini.ipynb").is_file()
+        with zipfile.ZipFile(graded.setup.out_dir / "feedback" / f"{student}.zip") as zf:
+            assert sorted(Path(name).name for name in zf.namelist()) == sorted(
+                p.name for p in feedback.glob("*.html"))
+            assert zf.read(f"{student}_rnn_captioning_feedback/Mini.html") == \
+                (feedback / "Mini.html").read_bytes()
+    zips = sorted(p.stem for p in (graded.setup.out_dir / "feedback").iterdir())
+    assert zips == sorted(set(graded.rows) - {"stray", "broken"})     # nothing to grade there
+
+
+def test_feedback_after_hand_grading_shows_the_comments(graded, tmp_path, capsys):
+    course_dir = shutil.copytree(graded.base / "course", tmp_path / "course")
+    comment = "Well reasoned; see the lecture notes on gating."
+    with Gradebook(sqlite_url(course_dir / "gradebook.db"), course_id(course_dir)) as gb:
+        gb.find_comment("double", "Mini", "rnn_captioning", "reference").manual_comment = comment
+        gb.db.commit()
+    args = SimpleNamespace(course=course_dir, out=tmp_path / "grading", db=None, student=None)
+    assert feedback.run(args) == 0
+    zips = sorted(p.stem for p in (tmp_path / "grading" / "feedback").iterdir())
+    assert zips == sorted(p.name for p in (course_dir / "autograded").iterdir())
+    with zipfile.ZipFile(tmp_path / "grading" / "feedback" / "reference.zip") as zf:
+        assert comment in zf.read("reference_rnn_captioning_feedback/Mini.html").decode()
+    assert comment not in (graded.setup.course_dir / "feedback" / "reference" / "rnn_captioning"
+                           / "Mini.html").read_text()
+    args.student = "nobody"
+    assert feedback.run(args) == 2
+    assert "no autograded submission of 'nobody'" in capsys.readouterr().out
 
 
 def test_missing_package_earns_only_the_answer(graded):

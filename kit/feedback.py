@@ -1,0 +1,119 @@
+"""Hand feedback back to students.
+
+Grading writes each student's feedback (one HTML page per notebook, with every test cell, its
+output and its score) and packs it into one zip per student, ready to upload to a course site:
+
+    build/grading/feedback/<student>.zip
+
+After hand grading in nbgrader's formgrader (the inline questions, comments, extra credit), run
+this command: it regenerates the feedback of every graded student from the class gradebook, so
+the hand-given scores and comments appear in it, and packs the zips again.
+
+    python -m kit feedback [--student ID] [--course build/course] [--out build/grading] [--db URL]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+from tqdm import tqdm
+
+from . import course
+from .nbgrader_api import DatabaseUrlError, check_db_url, open_api
+
+FOLDER = "feedback"
+
+
+def feedback_dir(course_dir: Path, student: str) -> Path:
+    """Where nbgrader writes a student's feedback HTML in the course folder."""
+    return Path(course_dir) / FOLDER / student / course.ASSIGNMENT
+
+
+def zip_path(out_dir: Path, student: str) -> Path:
+    return Path(out_dir) / FOLDER / f"{student}.zip"
+
+
+def pack(course_dir: Path, out_dir: Path, student: str) -> Path | None:
+    """Zip a student's feedback HTML into out_dir/feedback/<student>.zip (written to a temporary
+    file, then renamed); returns the zip, or None (and removes an old zip) when the student has
+    no feedback."""
+    pages = sorted(feedback_dir(course_dir, student).glob("*.html"))
+    target = zip_path(out_dir, student)
+    if not pages:
+        target.unlink(missing_ok=True)
+        return None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(handle)
+    try:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+            for page in pages:
+                zf.write(page, f"{student}_{course.ASSIGNMENT}_feedback/{page.name}")
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def graded_students(course_dir: Path) -> list[str]:
+    """The students with an autograded submission in the course folder, sorted."""
+    autograded = Path(course_dir) / "autograded"
+    return sorted(p.parent.name for p in autograded.glob(f"*/{course.ASSIGNMENT}") if p.is_dir())
+
+
+def regenerate(course_dir: Path, out_dir: Path, students: list[str],
+               db_url: str | None = None) -> dict[str, str]:
+    """Regenerate each student's feedback from the gradebook and pack it again; returns the
+    students whose feedback could not be generated, with nbgrader's last log line."""
+    steps = open_api(course_dir, db_url)
+    failed = {}
+    for student in tqdm(students, desc="feedback", unit="student"):
+        result = steps.generate_feedback(course.ASSIGNMENT, student, force=True)
+        if not result.get("success"):
+            log = (result.get("log", "") + "\n" + result.get("error", "")).strip().splitlines()
+            failed[student] = log[-1] if log else "nbgrader generate_feedback failed"
+        pack(course_dir, out_dir, student)
+    return failed
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from .grading import GRADING
+    parser.add_argument("--student", metavar="ID", help="only this student (default: every "
+                        "student with an autograded submission)")
+    parser.add_argument("--course", type=Path, default=course.COURSE,
+                        help="the nbgrader course folder (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=GRADING,
+                        help="the grading folder; the zips go in its feedback/ (default: %(default)s)")
+    parser.add_argument("--db", metavar="URL",
+                        help="class gradebook URL (default: sqlite:///<course>/gradebook.db)")
+
+
+def run(args: argparse.Namespace) -> int:
+    course_dir = args.course.resolve()
+    try:
+        if args.db:
+            check_db_url(args.db)
+    except DatabaseUrlError as error:
+        print(f"error: {error}")
+        return 2
+    students = graded_students(course_dir)
+    if args.student is not None:
+        if args.student not in students:
+            print(f"error: no autograded submission of {args.student!r} in {course_dir}; graded "
+                  f"students: {', '.join(students) or 'none'}")
+            return 2
+        students = [args.student]
+    if not students:
+        print(f"error: no autograded submission in {course_dir}: grade a class first "
+              "(python -m kit grade SUBMISSIONS)")
+        return 2
+    failed = regenerate(course_dir, args.out.resolve(), students, args.db)
+    for student, why in failed.items():
+        print(f"  {student}: feedback not generated ({why})")
+    print(f"Feedback of {len(students) - len(failed)} of {len(students)} student(s) in "
+          f"{zip_path(args.out.resolve(), '<student>')}")
+    return 1 if failed else 0
