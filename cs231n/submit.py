@@ -19,7 +19,6 @@ import ast
 import os
 import subprocess
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -89,16 +88,14 @@ def write_zip(folder: Path, files: list[Path], out: Path) -> None:
     """Zip the files under one top-level folder named like the assignment folder. The zip is
     written to a temporary file first, so an existing one is replaced only by a complete one."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(handle)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
             for relative in files:
                 zf.write(folder / relative, (Path(folder.name) / relative).as_posix())
         os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def run_checks(folder: Path) -> int:

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable
 
-from . import stubs
+from . import atomic, stubs
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "rnn_captioning"
@@ -95,9 +95,7 @@ def config_text(root: Path, files: list[str]) -> str:
 def write_config(course_dir: Path, root: Path, files: list[str]) -> Path:
     """Write course_dir/nbgrader_config.py (temporary name, then rename)."""
     path = Path(course_dir) / "nbgrader_config.py"
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(config_text(root, files), encoding="utf-8")
-    tmp.replace(path)
+    atomic.write_text(path, config_text(root, files))
     return path
 
 

@@ -14,14 +14,12 @@ the hand-given scores and comments appear in it, and packs the zips again.
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 from tqdm import tqdm
 
-from . import course
+from . import atomic, course
 from .nbgrader_api import DatabaseUrlError, check_db_url, open_api
 
 FOLDER = "feedback"
@@ -45,17 +43,9 @@ def pack(course_dir: Path, out_dir: Path, student: str) -> Path | None:
     if not pages:
         target.unlink(missing_ok=True)
         return None
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(handle)
-    try:
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-            for page in pages:
-                zf.write(page, f"{student}_{course.ASSIGNMENT}_feedback/{page.name}")
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic.replacing(target) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+        for page in pages:
+            zf.write(page, f"{student}_{course.ASSIGNMENT}_feedback/{page.name}")
     return target
 
 

@@ -40,7 +40,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import stubs
+from . import atomic, stubs
 from .course import HIDDEN_NOTEBOOK
 
 POINTS = 1
@@ -249,7 +249,6 @@ def write_hidden_notebook(source: Path, points: int = POINTS) -> Path:
     digest = hashlib.sha256(reference.read_bytes()).hexdigest()
     nb = build_notebook(checked_names(source), digest, points)
     path = source / HIDDEN_NOTEBOOK
-    tmp = path.with_name(path.name + ".tmp")
-    nbformat.write(nb, tmp)
-    tmp.replace(path)
+    with atomic.replacing(path) as tmp:
+        nbformat.write(nb, tmp)
     return path

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import zipfile
 from pathlib import Path
 
 import numpy as np
+
+from . import atomic
 
 ROOT = Path(__file__).resolve().parent.parent
 RELATIVE_PATH = Path("cs231n") / "reference_outputs.npz"
@@ -80,9 +81,7 @@ def reference_cases() -> list:
 def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
     """An .npz that np.load reads, byte-identical for identical arrays: members sorted by name,
     stored uncompressed with a fixed date. Written to a temporary name, then renamed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:
+    with atomic.replacing(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as archive:
         for name in sorted(arrays):
             buffer = io.BytesIO()
             array = np.asarray(arrays[name])
@@ -92,7 +91,6 @@ def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
             info = zipfile.ZipInfo(f"{name}.npy", date_time=_FIXED_TIME)
             info.external_attr = 0o644 << 16
             archive.writestr(info, buffer.getvalue())
-    os.replace(tmp, path)
 
 
 def write_reference_outputs(assignment_dir: Path) -> list[Path]:

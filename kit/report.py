@@ -12,7 +12,7 @@ import io
 import json
 from pathlib import Path
 
-from . import course, gradebook
+from . import atomic, course, gradebook
 from .nbgrader_api import check_db_url, course_id, sqlite_url
 
 STATUS_FILE = "status.json"
@@ -23,18 +23,12 @@ def load_statuses(out_dir: Path) -> dict[str, str]:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-
-
 def save_statuses(out_dir: Path, statuses: dict[str, str]) -> None:
     """Merge the statuses of the students just graded into out_dir/status.json."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     merged = {**load_statuses(out_dir), **statuses}
-    _atomic_write(out_dir / STATUS_FILE, json.dumps(merged, indent=1, sort_keys=True).encode())
+    atomic.write_bytes(out_dir / STATUS_FILE, json.dumps(merged, indent=1, sort_keys=True).encode())
 
 
 def _fmt(value: float) -> str:
@@ -63,7 +57,7 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
     writer.writerows(rows)
-    _atomic_write(Path(path), buffer.getvalue().encode("utf-8"))
+    atomic.write_bytes(Path(path), buffer.getvalue().encode("utf-8"))
 
 
 def write_plot(path: Path, scores: list[float], max_score: float) -> None:
@@ -84,7 +78,7 @@ def write_plot(path: Path, scores: list[float], max_score: float) -> None:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     plt.close(fig)
-    _atomic_write(Path(path), buffer.getvalue())
+    atomic.write_bytes(Path(path), buffer.getvalue())
 
 
 def write_outputs(setup) -> tuple[Path, Path]:

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import atomic
+
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
@@ -102,9 +104,7 @@ def stub_file(path: Path) -> bool:
     stubbed = stub_source(text, str(path))
     if stubbed == text:
         return False
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(stubbed, encoding="utf-8")
-    tmp.replace(path)
+    atomic.write_text(path, stubbed)
     return True
 
 

@@ -25,7 +25,7 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Igno
                                     LimitOutput, SaveAutoGrades)
 from traitlets.config import Config
 
-from . import crosscheck, problems
+from . import atomic, crosscheck, problems
 from .course import HIDDEN_NOTEBOOK
 from .execute import LimitedExecute
 from .nbgrader_api import course_id, open_api, sqlite_url
@@ -105,10 +105,7 @@ def grade(job: dict) -> dict:
 
 
 def write_report(folder: Path, report: dict) -> None:
-    path = Path(folder) / REPORT
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(report, indent=1), encoding="utf-8")
-    tmp.replace(path)
+    atomic.write_text(Path(folder) / REPORT, json.dumps(report, indent=1))
 
 
 def run_job(job_file: str, env: dict, log_file: str) -> None:
