@@ -19,8 +19,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import atomic, course
-from .nbgrader_api import DatabaseUrlError, check_db_url, open_api
+from . import atomic, course, report
+from .nbgrader_api import open_api
 
 FOLDER = "feedback"
 
@@ -71,25 +71,18 @@ def regenerate(course_dir: Path, out_dir: Path, students: list[str],
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from .grading import GRADING
     parser.add_argument("--student", metavar="ID", help="only this student (default: every "
                         "student with an autograded submission)")
-    parser.add_argument("--course", type=Path, default=course.COURSE,
-                        help="the nbgrader course folder (default: %(default)s)")
-    parser.add_argument("--out", type=Path, default=GRADING,
-                        help="the grading folder; the zips go in its feedback/ (default: %(default)s)")
-    parser.add_argument("--db", metavar="URL",
-                        help="class gradebook URL (default: sqlite:///<course>/gradebook.db)")
+    report.add_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    course_dir = args.course.resolve()
     try:
-        if args.db:
-            check_db_url(args.db)
-    except DatabaseUrlError as error:
+        setup = report.graded_class(args)
+    except ValueError as error:
         print(f"error: {error}")
         return 2
+    course_dir = setup.course_dir
     students = graded_students(course_dir)
     if args.student is not None:
         if args.student not in students:
@@ -101,9 +94,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: no autograded submission in {course_dir}: grade a class first "
               "(python -m kit grade SUBMISSIONS)")
         return 2
-    failed = regenerate(course_dir, args.out.resolve(), students, args.db)
+    failed = regenerate(course_dir, setup.out_dir, students, setup.db_url)
     for student, why in failed.items():
         print(f"  {student}: feedback not generated ({why})")
     print(f"Feedback of {len(students) - len(failed)} of {len(students)} student(s) in "
-          f"{zip_path(args.out.resolve(), '<student>')}")
+          f"{zip_path(setup.out_dir, '<student>')}")
     return 1 if failed else 0

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 from . import atomic, course, gradebook
 from .nbgrader_api import check_db_url, course_id, sqlite_url
@@ -119,26 +120,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--course", type=Path, default=course.COURSE,
                         help="the nbgrader course folder (default: %(default)s)")
     parser.add_argument("--out", type=Path, default=GRADING,
-                        help="where grades.csv and scores.png go (default: %(default)s)")
+                        help="the grading folder: grades.csv, scores.png and the feedback zips "
+                             "(default: %(default)s)")
     parser.add_argument("--db", metavar="URL",
                         help="class gradebook URL (default: sqlite:///<course>/gradebook.db)")
 
 
-def run(args: argparse.Namespace) -> int:
-    from types import SimpleNamespace
+def graded_class(args: argparse.Namespace) -> SimpleNamespace:
+    """The course folder, grading folder and gradebook URL of a class graded before (the options
+    of add_arguments); raises ValueError, saying what to do, when there is no gradebook."""
     course_dir = args.course.resolve()
-    db_url = args.db or sqlite_url(course_dir / "gradebook.db")
+    if args.db:
+        check_db_url(args.db)
+    elif not (course_dir / "gradebook.db").is_file():
+        raise ValueError(f"no gradebook at {course_dir / 'gradebook.db'}: grade a class first "
+                         "(python -m kit grade SUBMISSIONS)")
+    return SimpleNamespace(course_dir=course_dir, out_dir=args.out.resolve(),
+                           db_url=args.db or sqlite_url(course_dir / "gradebook.db"))
+
+
+def run(args: argparse.Namespace) -> int:
     try:
-        if args.db:
-            check_db_url(args.db)
+        setup = graded_class(args)
     except ValueError as error:
         print(f"error: {error}")
         return 2
-    if not args.db and not (course_dir / "gradebook.db").is_file():
-        print(f"error: no gradebook at {course_dir / 'gradebook.db'}: grade a class first "
-              "(python -m kit grade SUBMISSIONS)")
-        return 2
-    setup = SimpleNamespace(course_dir=course_dir, out_dir=args.out.resolve(), db_url=db_url)
     setup.out_dir.mkdir(parents=True, exist_ok=True)
     write_outputs(setup)
     print_summary(setup)

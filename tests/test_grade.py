@@ -16,7 +16,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from kit import course, feedback, grading, release
+from kit import course, feedback, grading, release, report
 from kit.nbgrader_api import course_id, sqlite_url
 from tests.grading_support import (copy_release, make_repo, put_reference, replace_in, set_answer,
                                    zip_folder)
@@ -391,3 +391,23 @@ def test_regrading_one_student_gives_the_same_result(graded):
 def test_regrading_an_unknown_student_is_a_clear_error(graded):
     with pytest.raises(grading.submissions.SubmissionsError, match="no submission of student 'nobody'"):
         grading.grade_class(graded.submissions, graded.setup, LIMITS, only="nobody")
+
+
+def test_report_rewrites_the_table_from_the_gradebook(graded, tmp_path):
+    args = SimpleNamespace(course=graded.setup.course_dir, out=tmp_path, db=None)
+    assert report.run(args) == 0
+    def without_status(rows):
+        return {student: {k: v for k, v in row.items() if k != "status"}
+                for student, row in rows.items()}
+
+    assert without_status(read_rows(tmp_path / "grades.csv")) == without_status(graded.rows)
+    assert (tmp_path / "scores.png").is_file()
+
+
+@pytest.mark.parametrize("command", [report, feedback])
+def test_report_and_feedback_without_a_gradebook_say_to_grade_first(tmp_path, capsys, command):
+    args = SimpleNamespace(course=tmp_path / "course", out=tmp_path / "grading", db=None,
+                           student=None)
+    assert command.run(args) == 2
+    assert "grade a class first" in capsys.readouterr().out
+    assert not (tmp_path / "grading").exists()
