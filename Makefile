@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
-SUBMISSIONS ?= build/demo/submissions
+SUBMISSIONS ?=
 JOBS   ?= 0
 
 .PHONY: help demo test data release grade feedback bench clean distclean
@@ -29,6 +29,7 @@ release: $(VENV)/.installed  ## build the student release in build/release/
 	$(PY) -m kit release
 
 grade: $(VENV)/.installed  ## grade every submission in SUBMISSIONS=DIR (JOBS=n, default cores + 1)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=DIR [JOBS=n]: DIR holds one folder or .zip per student (make demo grades sample ones)"; exit 2; }
 	$(PY) -m kit grade $(SUBMISSIONS) --jobs $(JOBS)
 
 feedback: $(VENV)/.installed  ## after hand grading: regenerate feedback from the gradebook, one zip per student
