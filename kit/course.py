@@ -112,9 +112,13 @@ def copy_student_version(source: Path, dest: Path) -> list[str]:
 
 
 def strip_student_version(folder: Path) -> None:
-    """Stub the student files of an assignment folder in place and delete its reference-only files."""
+    """Stub the student files of an assignment folder in place, keep only the visible cases of its
+    reference outputs, and delete its reference-only files."""
+    from .reference_outputs import keep_visible_cases
+
     folder = Path(folder)
     stubs.stub_package(folder / stubs.PACKAGE)
+    keep_visible_cases(folder)
     for name in REFERENCE_ONLY:
         path = folder / name
         if path.is_dir():

@@ -9,7 +9,8 @@ visible and hidden, so that
 - the student's code runs in a fresh Python process that loads only their cs231n/: first one
   process for all checks, then, for any check that process did not finish (an ``os._exit``, a
   crash, a hang), one process for that check alone, so a crash costs only the checks it breaks.
-  These processes get the inputs, never the expected outputs;
+  These processes get the inputs, never the expected outputs, and run in a copy of the package
+  without the reference outputs file, so code that looks the expected outputs up finds nothing;
 - the comparison runs in the notebook's kernel, which never imports the student's code, with the
   checking helpers and reference outputs restored from the course source (the kernel refuses
   reference outputs that differ from the course's), so patching the helpers earns nothing.
@@ -19,9 +20,9 @@ are re-run (a numerical-gradient-only check has nothing to compare here).
 
 Feedback: nbgrader's feedback HTML shows the code and output of every test cell, hidden tests and
 this notebook included (jupyter/nbgrader#917). The kit leaves it so: students see which case
-failed and by how much, and nothing secret is shown, since the inputs and expected outputs of the
-hidden cases already ship with the release in cs231n/reference_outputs.npz. A course that keeps
-hidden cases out of the release should strip them from the feedback as well.
+failed (its label, such as "T=1") and by how much, never its inputs or expected arrays. The
+release's cs231n/reference_outputs.npz holds only the visible cases; the hidden ones exist only in
+the course's copy, which grading restores.
 
 Student code runs with the grader's rights (nbgrader has no sandbox): code written to read the
 grader's files is beyond what any notebook-level check can stop; grade untrusted classes in a
@@ -61,7 +62,7 @@ Each check is worth {points} point(s). The notebooks are not run here: what coun
 """
 
 SETUP = '''\
-import hashlib, json, os, subprocess, sys, tempfile
+import hashlib, json, os, shutil, subprocess, sys, tempfile
 from pathlib import Path
 
 import numpy as np
@@ -112,6 +113,11 @@ def _run_student(cases):
     case index, error of each case index)}} for the checks it finished, and what stopped it."""
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
+        # The student's code runs in a copy of the package with its Python files only: the
+        # reference outputs (and any other data file) are not where their code could look
+        # the expected outputs up.
+        shutil.copytree("cs231n", folder / "package" / "cs231n",
+                        ignore=shutil.ignore_patterns("__pycache__", "*.npz", "*.npy"))
         inputs = {{"meta": np.array(json.dumps([{{"check": c.check, "inputs": list(c.inputs),
                                                 "options": c.options}} for c in cases]))}}
         for i, case in enumerate(cases):
@@ -121,7 +127,8 @@ def _run_student(cases):
         with open(folder / "log.txt", "wb") as log:
             try:
                 proc = subprocess.run([sys.executable, "-c", RUNNER, str(folder / "in.npz"),
-                                       str(folder)], stdout=log, stderr=log, timeout=TIMEOUT)
+                                       str(folder)], cwd=folder / "package", stdout=log,
+                                      stderr=log, timeout=TIMEOUT)
                 if proc.returncode != 0:
                     tail = (folder / "log.txt").read_bytes()[-300:].decode(errors="replace")
                     stopped = f"{died_text} (exit code {{proc.returncode}}): {{tail.strip()}}"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -100,6 +101,21 @@ def write_reference_outputs(assignment_dir: Path) -> list[Path]:
     path = Path(assignment_dir) / RELATIVE_PATH
     write_npz(path, checks.pack_cases(reference_cases()))
     return [path]
+
+
+def keep_visible_cases(assignment_dir: Path) -> None:
+    """Drop the hidden cases from an assignment folder's reference outputs (the student version:
+    the hidden cases come back with the course's file, which grading restores)."""
+    checks = _reference_checks()
+    path = Path(assignment_dir) / RELATIVE_PATH
+    if path.is_file():
+        write_npz(path, checks.pack_cases([c for c in checks.load_cases(path) if not c.hidden]))
+
+
+def hidden_case_count(data: bytes) -> int:
+    """How many hidden cases a reference outputs file (its bytes) holds."""
+    with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+        return sum(case["hidden"] for case in json.loads(str(npz["meta"]))["cases"])
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

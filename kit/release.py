@@ -3,10 +3,11 @@
 Steps: assemble the nbgrader course in build/course/ from assignments/, cs231n/ and datasets/;
 run `nbgrader generate_assignment` (which strips the solutions of the notebooks and records the
 test cells in the gradebook); replace every solution region of the student files in cs231n/ by a
-`# YOUR CODE HERE` stub (nbgrader copies .py files verbatim); leave out the reference-only files;
-add a README for students and requirements.txt; then check the folder and the zip for leaks (no
-line of any solution region, no solution marker, no reference-only file). A release that fails the
-check is not written.
+`# YOUR CODE HERE` stub (nbgrader copies .py files verbatim); keep only the visible cases of the
+reference outputs; leave out the reference-only files; add a README for students and
+requirements.txt; then check the folder and the zip for leaks (no line of any solution region, no
+solution marker, no reference-only file, no hidden check case). A release that fails the check is
+not written.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import course, leaks, stubs
+from . import course, leaks, reference_outputs, stubs
 from .nbgrader_api import DatabaseUrlError, NbgraderError, check, check_db_url, open_api
 
 RELEASE = course.BUILD / "release"
@@ -64,6 +65,12 @@ def release_problems(files: list[tuple[str, bytes]], secrets: set[str],
                      student_files: list[str], notebooks: list[str]) -> list[leaks.Leak]:
     """Leaks and missing files of a release given as (path relative to the assignment, content)."""
     problems = leaks.find_leaks(files, secrets, course.REFERENCE_ONLY)
+    for path, data in files:
+        if path == reference_outputs.RELATIVE_PATH.as_posix():
+            hidden = reference_outputs.hidden_case_count(data)
+            if hidden:
+                problems.append(leaks.Leak(path, f"holds {hidden} hidden check case(s): the "
+                                                 "release keeps only the visible ones"))
     present = {path for path, _ in files}
     for needed in student_files + [f"{name}.ipynb" for name in notebooks] + ["README.md"]:
         if needed not in present:

@@ -95,6 +95,14 @@ def build_class(release_folder: Path, dest: Path, student_files: list[str]) -> P
                "_checks._compare = lambda name, got, *args: (True, name + ' looks fine')\n")
     _inject(folder, STEP_FORWARD, "    return np.zeros((x.shape[0], Wh.shape[0])), None\n")
 
+    # A package that looks the expected outputs up in the reference outputs file.
+    _inject(copy_release(release_folder, dest / "lookup"), STEP_FORWARD,
+            "    from cs231n import checks as _checks\n"
+            "    for case in _checks.load_cases():\n"
+            "        if case.check == 'rnn_step_forward' and case.inputs['x'].shape == x.shape \\\n"
+            "                and np.array_equal(case.inputs['x'], x):\n"
+            "            return case.expected['next_h'], None\n")
+
     (dest / "stray.txt").write_text("not a submission")
     (dest / "broken.zip").write_bytes(b"PK\x03\x04 but not really a zip")
     shutil.rmtree(stage)
@@ -173,7 +181,8 @@ def cell_scores(gb: Gradebook, student: str) -> dict:
 def test_every_entry_is_a_student_with_a_row(graded):
     assert set(graded.rows) == {"reference", "untouched", "zipped", "flat", "handed_in",
                                 "no_package", "bad_json", "renamed", "import_crash", "crashes", "endless",
-                                "flood_and_memory", "tampered", "patched", "stray", "broken"}
+                                "flood_and_memory", "tampered", "patched", "lookup", "stray",
+                                "broken"}
     header = list(next(iter(graded.rows.values())))
     assert header == ["student", "score", "max_score", "autograded", "autograded_max", "Mini",
                       "Package_Checks", "status"]
@@ -309,6 +318,13 @@ def test_tampering_with_cells_helpers_and_reference_outputs_earns_nothing(graded
 
 def test_patching_the_helpers_from_the_package_earns_nothing(graded):
     row = graded.rows["patched"]
+    assert float(row["score"]) == 0
+    assert ("Mini: points withdrawn from rnn_step_forward_check (rnn_step_forward)"
+            in row["status"])
+
+
+def test_looking_the_expected_outputs_up_earns_nothing(graded):
+    row = graded.rows["lookup"]
     assert float(row["score"]) == 0
     assert ("Mini: points withdrawn from rnn_step_forward_check (rnn_step_forward)"
             in row["status"])

@@ -4,13 +4,16 @@ import zipfile
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
+from cs231n import checks
 from kit import course, leaks, release, stubs
 from kit.nbgrader_api import course_config
 from tests.grading_support import ANSWER_SECRET, make_repo
 
 pytestmark = pytest.mark.slow
+REFERENCE = "cs231n/reference_outputs.npz"
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +84,28 @@ def test_the_built_release_has_no_leak(built):
     _, course_dir, result = built
     assert release.check_release(result.folder, course_dir) == []
     assert release.check_release(result.archive, course_dir) == []
+
+
+def test_the_release_keeps_only_the_visible_cases(built):
+    _, course_dir, result = built
+    course_cases = checks.load_cases(course_dir / "source" / "rnn_captioning" / REFERENCE)
+    released = checks.load_cases(result.folder / REFERENCE)
+    assert any(c.hidden for c in course_cases)
+    assert [(c.check, c.label) for c in released] == [(c.check, c.label)
+                                                      for c in course_cases if not c.hidden]
+    for got, want in zip(released, [c for c in course_cases if not c.hidden]):
+        for name in want.expected:
+            assert np.array_equal(got.expected[name], want.expected[name])
+
+
+def test_hidden_cases_planted_in_a_release_are_caught(built, tmp_path):
+    _, course_dir, result = built
+    copy = shutil.copytree(result.folder, tmp_path / "rnn_captioning")
+    full = course_dir / "source" / "rnn_captioning" / REFERENCE
+    shutil.copy2(full, copy / REFERENCE)
+    hidden = sum(c.hidden for c in checks.load_cases(full))
+    assert [str(p) for p in release.check_release(copy, course_dir)] == [
+        f"{REFERENCE}: holds {hidden} hidden check case(s): the release keeps only the visible ones"]
 
 
 def plant(folder: Path, relative: str, text: str) -> None:
