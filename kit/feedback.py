@@ -20,7 +20,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from . import atomic, course, report
-from .nbgrader_api import open_api
+from .nbgrader_api import failure_cause, open_api
 
 FOLDER = "feedback"
 
@@ -58,14 +58,13 @@ def graded_students(course_dir: Path) -> list[str]:
 def regenerate(course_dir: Path, out_dir: Path, students: list[str],
                db_url: str | None = None) -> dict[str, str]:
     """Regenerate each student's feedback from the gradebook and pack it again; returns the
-    students whose feedback could not be generated, with nbgrader's last log line."""
+    students whose feedback could not be generated, with the cause nbgrader gave."""
     steps = open_api(course_dir, db_url)
     failed = {}
     for student in tqdm(students, desc="feedback", unit="student"):
         result = steps.generate_feedback(course.ASSIGNMENT, student, force=True)
         if not result.get("success"):
-            log = (result.get("log", "") + "\n" + result.get("error", "")).strip().splitlines()
-            failed[student] = log[-1] if log else "nbgrader generate_feedback failed"
+            failed[student] = failure_cause(result) or "nbgrader generate_feedback failed"
         pack(course_dir, out_dir, student)
     return failed
 

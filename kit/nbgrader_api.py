@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -133,6 +134,20 @@ def check(result: dict, step: str) -> str:
     log = (result.get("log", "") + "\n" + result.get("error", "")).strip().splitlines()
     tail = "\n".join(log[-25:])
     raise NbgraderError(f"nbgrader {step} failed:\n{tail}")
+
+
+_EXCEPTION = re.compile(r"^\s*(?:[\w.]+\.)?(\w+(?:Error|Exception|Exit|Interrupt)): ?(.*)$")
+
+
+def failure_cause(result: dict) -> str:
+    """The innermost exception of a failed nbgrader step, from its log and traceback (nbgrader's
+    own 'see the traceback above' wrapper is skipped)."""
+    lines = (result.get("log", "") + "\n" + result.get("error", "")).splitlines()
+    for line in reversed(lines):
+        match = _EXCEPTION.match(line)
+        if match and match.group(1) != "NbGraderException":
+            return f"{match.group(1)}: {match.group(2)}"[:200].rstrip(": ")
+    return next((line.strip()[:200] for line in reversed(lines) if line.strip()), "")
 
 
 def course_id(course_dir: Path) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import resource
 import sys
 import time
@@ -28,7 +27,7 @@ from traitlets.config import Config
 from . import atomic, crosscheck, problems
 from .course import HIDDEN_NOTEBOOK
 from .execute import LimitedExecute
-from .nbgrader_api import course_id, open_api, sqlite_url
+from .nbgrader_api import course_id, failure_cause, open_api, sqlite_url
 
 REPORT = "report.json"
 
@@ -57,20 +56,6 @@ def grading_config(job: dict):
     return c
 
 
-_EXCEPTION = re.compile(r"^\s*(?:[\w.]+\.)?(\w+(?:Error|Exception|Exit|Interrupt)): ?(.*)$")
-
-
-def _cause(result: dict) -> str:
-    """The innermost exception of a failed nbgrader step, from its log and traceback (nbgrader's
-    own 'see the traceback above' wrapper is skipped)."""
-    lines = (result.get("log", "") + "\n" + result.get("error", "")).splitlines()
-    for line in reversed(lines):
-        match = _EXCEPTION.match(line)
-        if match and match.group(1) != "NbGraderException":
-            return f"{match.group(1)}: {match.group(2)}"[:200].rstrip(": ")
-    return next((line.strip()[:200] for line in reversed(lines) if line.strip()), "")
-
-
 def grade(job: dict) -> dict:
     """Autograde and generate feedback for the job's student; returns the report."""
     course = Path(job["course"])
@@ -83,7 +68,7 @@ def grade(job: dict) -> dict:
         if result.get("success") or time.time() > job["deadline"]:
             break
     report["autograde"] = {"success": bool(result.get("success")), "attempts": attempt,
-                           "error": "" if result.get("success") else _cause(result),
+                           "error": "" if result.get("success") else failure_cause(result),
                            "seconds": round(time.time() - report["started"], 1)}
     autograded = course / "autograded" / job["student"] / job["assignment"]
     report["problems"] = problems.scan_folder(autograded, job) if autograded.is_dir() else []
@@ -94,7 +79,7 @@ def grade(job: dict) -> dict:
         started = time.time()
         feedback = api.generate_feedback(job["assignment"], job["student"], force=True)
         report["feedback"] = {"success": bool(feedback.get("success")),
-                              "error": "" if feedback.get("success") else _cause(feedback),
+                              "error": "" if feedback.get("success") else failure_cause(feedback),
                               "seconds": round(time.time() - started, 1)}
     report["finished"] = time.time()
     report["cpu_seconds"] = round(sum(
