@@ -277,18 +277,26 @@ def collect(setup: Setup, outcome: Outcome) -> None:
     feedback.pack(setup.course_dir, setup.out_dir, outcome.student)
 
 
+def select(found: list[submissions.Submission], only: str | None,
+           submissions_dir: Path) -> list[submissions.Submission]:
+    """The submissions to grade: all of them, or the student `only` (SubmissionsError, listing
+    the students, if there is no such student)."""
+    if only is None:
+        return found
+    chosen = [s for s in found if s.student == only]
+    if not chosen:
+        raise submissions.SubmissionsError(
+            f"no submission of student {only!r} in {submissions_dir}; the students are: "
+            + ", ".join(s.student for s in found))
+    return chosen
+
+
 def grade_class(submissions_dir: Path, setup: Setup, limits: Limits = Limits(), jobs: int = 0,
                 only: str | None = None, keep_work: bool = False, progress=print) -> list[Outcome]:
     """Grade every submission of submissions_dir (or only the student `only`) with `jobs` workers
     (0: one per core); returns the outcomes in student order. Writes status.json, grades.csv and
     scores.png into setup.out_dir."""
-    found = submissions.find_submissions(submissions_dir)
-    if only is not None:
-        found = [s for s in found if s.student == only]
-        if not found:
-            raise submissions.SubmissionsError(
-                f"no submission of student {only!r} in {submissions_dir}; the students are: "
-                + ", ".join(s.student for s in submissions.find_submissions(submissions_dir)))
+    found = select(submissions.find_submissions(submissions_dir), only, submissions_dir)
     jobs = jobs or default_jobs()
     env = worker_env(setup, limits)
     _warm_up(env)
@@ -378,15 +386,17 @@ def run(args: argparse.Namespace) -> int:
         limits = limits_from(args)
         if args.db:
             check_db_url(args.db)
-        found = submissions.find_submissions(args.submissions)
+        if args.jobs < 0:
+            raise ValueError(f"--jobs must be >= 0 (0: one more than the cores), got {args.jobs}")
+        found = select(submissions.find_submissions(args.submissions), args.student,
+                       args.submissions)
     except (ValueError, submissions.SubmissionsError) as error:
         print(f"error: {error}")
         return 2
     print(f"Preparing the course in {args.course} ...")
     setup = prepare(args.course, args.out, args.db, datasets_dir=args.datasets or default_datasets())
     jobs = args.jobs or default_jobs()
-    count = 1 if args.student else len(found)
-    print(f"Grading {count} submission(s) with {min(jobs, count)} parallel worker(s) ...")
+    print(f"Grading {len(found)} submission(s) with {min(jobs, len(found))} parallel worker(s) ...")
     start = time.time()
     try:
         grade_class(args.submissions, setup, limits, args.jobs, args.student, args.keep_work)

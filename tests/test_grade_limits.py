@@ -8,7 +8,7 @@ import time
 import psutil
 import pytest
 
-from kit import demo, grading, release, report
+from kit import demo, feedback, grading, release, report
 
 
 def test_a_runaway_worker_is_killed_with_its_kernels():
@@ -35,6 +35,7 @@ def test_a_runaway_worker_is_killed_with_its_kernels():
     (grading, ["submissions", "--jobs", "--student", "--cell-timeout", "--submission-timeout",
                "--memory-mb", "--max-output", "--db", "--course", "--out", "--datasets"]),
     (report, ["--course", "--out", "--db"]),
+    (feedback, ["--student", "--course", "--out", "--db"]),
     (demo, ["--jobs", "--out"]),
 ])
 def test_every_option_is_explained_in_the_help(module, options):
@@ -53,13 +54,27 @@ def test_bad_limits_and_missing_submissions_are_clear_errors(tmp_path, capsys):
     args = parser.parse_args([str(tmp_path), "--cell-timeout", "-5"])
     assert grading.run(args) == 2
     assert "--cell-timeout must be >= 0, got -5" in capsys.readouterr().out
+    args = parser.parse_args([str(tmp_path), "--jobs", "-3"])
+    assert grading.run(args) == 2
+    assert "--jobs must be >= 0 (0: one more than the cores), got -3" in capsys.readouterr().out
     args = parser.parse_args([str(tmp_path / "nowhere")])
     assert grading.run(args) == 2
     assert "is not a folder: expected a folder with one entry" in capsys.readouterr().out
     assert os.listdir(tmp_path) == []
 
 
-@pytest.mark.parametrize("module", [grading, release, report])
+def test_an_unknown_student_is_refused_before_anything_is_built(tmp_path, capsys):
+    (tmp_path / "submissions" / "ada").mkdir(parents=True)
+    parser = argparse.ArgumentParser()
+    grading.add_arguments(parser)
+    args = parser.parse_args([str(tmp_path / "submissions"), "--student", "bob",
+                              "--course", str(tmp_path / "course"), "--out", str(tmp_path / "out")])
+    assert grading.run(args) == 2
+    assert "no submission of student 'bob'" in capsys.readouterr().out
+    assert sorted(os.listdir(tmp_path)) == ["submissions"]
+
+
+@pytest.mark.parametrize("module", [grading, release, report, feedback])
 def test_a_gradebook_url_without_its_driver_is_a_clear_error(module, tmp_path, capsys,
                                                              monkeypatch):
     """--db names the package to install when the URL's database driver is missing."""
