@@ -49,6 +49,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        grading.check_jobs(args.jobs)
+    except ValueError as error:
+        print(f"error: {error}")
+        return 2
     start = time.time()
     datasets = grading.default_datasets()
     print("[1/4] Built-in dataset ...", flush=True)

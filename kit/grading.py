@@ -114,6 +114,12 @@ def prepare(course_dir: Path = course.COURSE, out_dir: Path = GRADING, db_url: s
                  template / "gradebook.db", course.student_files(source), extra, datasets_dir)
 
 
+def check_jobs(jobs: int) -> None:
+    """ValueError for a --jobs value that is not a number of workers."""
+    if jobs < 0:
+        raise ValueError(f"--jobs must be >= 0 (0: one more than the cores), got {jobs}")
+
+
 def default_jobs() -> int:
     """Workers when --jobs is 0: one more than the cores. A worker leaves its core idle while it
     starts and stops kernels and writes its files; the extra worker keeps every core busy then
@@ -386,8 +392,7 @@ def run(args: argparse.Namespace) -> int:
         limits = limits_from(args)
         if args.db:
             check_db_url(args.db)
-        if args.jobs < 0:
-            raise ValueError(f"--jobs must be >= 0 (0: one more than the cores), got {args.jobs}")
+        check_jobs(args.jobs)
         found = select(submissions.find_submissions(args.submissions), args.student,
                        args.submissions)
     except (ValueError, submissions.SubmissionsError) as error:

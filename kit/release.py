@@ -133,8 +133,16 @@ def build_release(course_dir: Path = course.COURSE, out_dir: Path = RELEASE,
 
 
 def check_release(folder: Path, course_dir: Path = course.COURSE) -> list[leaks.Leak]:
-    """Leak-check an existing release folder or zip against the built course's source."""
+    """Leak-check an existing release folder or zip against the built course's source; raises
+    ReleaseError when either is missing."""
     source = Path(course_dir) / "source" / course.ASSIGNMENT
+    if not source.is_dir():
+        raise ReleaseError(f"no built course at {course_dir}: the leak check compares the release "
+                           "with the course's source; build it first (make release), or pass "
+                           "--course")
+    if not (Path(folder).is_dir() or zipfile.is_zipfile(folder)):
+        raise ReleaseError(f"{folder} is neither a folder nor a zip: pass the release folder "
+                           f"({course.ASSIGNMENT}/) or its zip")
     secrets = leaks.secret_lines(leaks.walk_folder(source))
     folder = Path(folder)
     if folder.suffix == ".zip":
@@ -160,7 +168,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.check:
-        problems = check_release(args.check, args.course)
+        try:
+            problems = check_release(args.check, args.course)
+        except ReleaseError as error:
+            print(f"error: {error}")
+            return 2
         for problem in problems:
             print(f"LEAK {problem}")
         print(f"{args.check}: {'leaks found' if problems else 'no leaks'}")
@@ -175,5 +187,5 @@ def run(args: argparse.Namespace) -> int:
     print(f"Student release: {release.folder}/ and {release.archive}")
     print(f"  notebooks: {', '.join(release.notebooks)}")
     print(f"  student files (stubbed): {', '.join(release.student_files)}")
-    print("  leak check: no solution line, no marker, no reference-only file")
+    print("  leak check: no solution line, no marker, no reference-only file, no hidden case")
     return 0

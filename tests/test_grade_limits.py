@@ -63,6 +63,14 @@ def test_bad_limits_and_missing_submissions_are_clear_errors(tmp_path, capsys):
     assert os.listdir(tmp_path) == []
 
 
+def test_demo_refuses_a_negative_number_of_workers(tmp_path, capsys):
+    parser = argparse.ArgumentParser()
+    demo.add_arguments(parser)
+    assert demo.run(parser.parse_args(["--jobs", "-1", "--out", str(tmp_path / "demo")])) == 2
+    assert "--jobs must be >= 0" in capsys.readouterr().out
+    assert os.listdir(tmp_path) == []
+
+
 def test_an_unknown_student_is_refused_before_anything_is_built(tmp_path, capsys):
     (tmp_path / "submissions" / "ada").mkdir(parents=True)
     parser = argparse.ArgumentParser()

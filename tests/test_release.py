@@ -1,4 +1,5 @@
 """The student release: built from the sources, stubbed, complete, and checked for leaks."""
+import argparse
 import shutil
 import zipfile
 from pathlib import Path
@@ -189,3 +190,15 @@ def test_the_real_course_release_has_no_leak(tmp_path):
     assert release.check_release(result.archive, tmp_path / "course") == []
     secrets = leaks.secret_lines(leaks.walk_folder(tmp_path / "course/source/rnn_captioning"))
     assert len(secrets) > 100   # the check has something to look for
+
+
+def test_checking_something_that_is_not_a_release_is_a_clear_error(built, tmp_path, capsys):
+    _, course_dir, _ = built
+    parser = argparse.ArgumentParser()
+    release.add_arguments(parser)
+    args = parser.parse_args(["--check", str(tmp_path / "nowhere"), "--course", str(course_dir)])
+    assert release.run(args) == 2
+    assert "is neither a folder nor a zip" in capsys.readouterr().out
+    args = parser.parse_args(["--check", str(tmp_path), "--course", str(tmp_path / "no_course")])
+    assert release.run(args) == 2
+    assert "no built course at" in capsys.readouterr().out
