@@ -5,7 +5,6 @@ package). The demo and the grading benchmark grade them.
 from __future__ import annotations
 
 import shutil
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,11 +64,12 @@ def reference_submission(release_folder: Path, dest: Path, root: Path = course.R
 
 
 def zip_submission(folder: Path, archive: Path) -> Path:
-    """Zip a submission folder the way students do: one top-level folder, then remove the folder."""
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                zf.write(path, f"{course.ASSIGNMENT}/{path.relative_to(folder).as_posix()}")
+    """Zip a submission folder the way students do, with the students' own command
+    (``python -m cs231n.submit``: the notebooks and the package under one top-level folder),
+    then remove the folder."""
+    from cs231n import submit
+
+    submit.write_zip(Path(folder), submit.submission_files(Path(folder)), Path(archive))
     shutil.rmtree(folder)
     return archive
 

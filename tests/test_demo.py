@@ -67,7 +67,7 @@ def test_the_real_course_grades_the_samples_as_the_demo_expects(tmp_path):
 
     released = build_release(tmp_path / "course", tmp_path / "release")
     described = samples.make_samples(released.folder, tmp_path / "submissions",
-                                     bugs=samples.BUGS[-1:], zipped=("untouched",))
+                                     bugs=samples.BUGS[-1:], zipped=("untouched", "reference"))
     setup = grading.prepare(tmp_path / "course", tmp_path / "grading", build=False,
                             datasets_dir=grading.default_datasets())
     grading.grade_class(tmp_path / "submissions", setup, grading.Limits(), jobs=0)
