@@ -298,11 +298,13 @@ def select(found: list[submissions.Submission], only: str | None,
 
 
 def grade_class(submissions_dir: Path, setup: Setup, limits: Limits = Limits(), jobs: int = 0,
-                only: str | None = None, keep_work: bool = False, progress=print) -> list[Outcome]:
+                only: str | None = None, keep_work: bool = False, progress=print,
+                id_pattern: str | None = None) -> list[Outcome]:
     """Grade every submission of submissions_dir (or only the student `only`) with `jobs` workers
-    (0: one per core); returns the outcomes in student order. Writes status.json, grades.csv and
-    scores.png into setup.out_dir."""
-    found = select(submissions.find_submissions(submissions_dir), only, submissions_dir)
+    (0: one more than the cores); returns the outcomes in student order. Writes status.json,
+    grades.csv and scores.png into setup.out_dir. id_pattern: see submissions.find_submissions."""
+    found = select(submissions.find_submissions(submissions_dir, id_pattern), only,
+                   submissions_dir)
     jobs = jobs or default_jobs()
     env = worker_env(setup, limits)
     _warm_up(env)
@@ -352,6 +354,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "cores)")
     parser.add_argument("--student", metavar="ID",
                         help="grade (or regrade) only this student; the others keep their scores")
+    parser.add_argument("--id-pattern", metavar="REGEX",
+                        help="take each student's id from the entry's name (without .zip) with "
+                             "this regular expression: its group student_id, else its first "
+                             "group, e.g. '^([^_]+)_' for a course site's 'ada_12345_hw.zip' "
+                             "(default: the whole name)")
     parser.add_argument("--cell-timeout", type=int, default=defaults.cell_timeout, metavar="S",
                         help="seconds one cell may run (default: %(default)s)")
     parser.add_argument("--submission-timeout", type=int, default=defaults.submission_timeout,
@@ -393,8 +400,8 @@ def run(args: argparse.Namespace) -> int:
         if args.db:
             check_db_url(args.db)
         check_jobs(args.jobs)
-        found = select(submissions.find_submissions(args.submissions), args.student,
-                       args.submissions)
+        found = select(submissions.find_submissions(args.submissions, args.id_pattern),
+                       args.student, args.submissions)
     except (ValueError, submissions.SubmissionsError) as error:
         print(f"error: {error}")
         return 2
@@ -404,7 +411,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"Grading {len(found)} submission(s) with {min(jobs, len(found))} parallel worker(s) ...")
     start = time.time()
     try:
-        grade_class(args.submissions, setup, limits, args.jobs, args.student, args.keep_work)
+        grade_class(args.submissions, setup, limits, args.jobs, args.student, args.keep_work,
+                    id_pattern=args.id_pattern)
     except submissions.SubmissionsError as error:
         print(f"error: {error}")
         return 2

@@ -51,25 +51,57 @@ class SubmissionsError(ValueError):
     """A submissions folder that cannot be graded at all."""
 
 
-def student_id(entry: Path) -> str:
-    """The nbgrader student id of an entry: its name (a file without its extension), with
-    characters other than letters, digits and ``_ . @ -`` replaced by ``_``."""
-    name = entry.name if entry.is_dir() else Path(entry.name).stem
+def entry_name(entry: Path) -> str:
+    """An entry's name without the extension of a file (``ada.zip`` -> ``ada``)."""
+    return entry.name if entry.is_dir() else Path(entry.name).stem
+
+
+def student_id(entry: Path, id_pattern: re.Pattern | None = None) -> str | None:
+    """The nbgrader student id of an entry: its name, or the part of it that id_pattern captures
+    (its group ``student_id``, else its first group, else the whole match; None if it does not
+    match), with characters other than letters, digits and ``_ . @ -`` replaced by ``_``."""
+    name = entry_name(entry)
+    if id_pattern is not None:
+        match = id_pattern.search(name)
+        if match is None:
+            return None
+        groups = match.groupdict()
+        name = groups["student_id"] if "student_id" in groups else (
+            match.group(1) if id_pattern.groups else match.group(0))
     return _SAFE_ID.sub("_", name).strip("._") or "_"
 
 
-def find_submissions(directory: Path) -> list[Submission]:
+def compile_id_pattern(pattern: str | None) -> re.Pattern | None:
+    """The --id-pattern regular expression, compiled; SubmissionsError if it is not one."""
+    if pattern is None:
+        return None
+    try:
+        return re.compile(pattern)
+    except re.error as error:
+        raise SubmissionsError(f"--id-pattern {pattern!r} is not a regular expression ({error})") from None
+
+
+def find_submissions(directory: Path, id_pattern: str | None = None) -> list[Submission]:
     """The submissions of a folder, sorted by student id. Hidden entries (.name) are ignored; any
-    other entry is a student, even one the kit cannot read (its notes say why)."""
+    other entry is a student, even one the kit cannot read (its notes say why). With id_pattern,
+    the student id is the part of each entry's name the pattern captures (for example the name
+    in a course site's download, ``^([a-z]+)_`` for ``ada_12345_67890_hw.zip``); an entry it does
+    not match stops everything before anything is graded."""
     directory = Path(directory)
     if not directory.is_dir():
         raise SubmissionsError(f"{directory} is not a folder: expected a folder with one entry "
                                "(a folder or a .zip) per student")
+    pattern = compile_id_pattern(id_pattern)
     found: dict[str, Submission] = {}
+    unmatched = []
     for entry in sorted(directory.iterdir()):
         if entry.name.startswith(".") or entry.name in JUNK:
             continue
-        sub = Submission(student_id(entry), entry)
+        student = student_id(entry, pattern)
+        if student is None:
+            unmatched.append(entry.name)
+            continue
+        sub = Submission(student, entry)
         if sub.student in found:
             raise SubmissionsError(f"{found[sub.student].entry.name} and {entry.name} both give the "
                                    f"student id {sub.student!r}: rename one of them")
@@ -77,6 +109,12 @@ def find_submissions(directory: Path) -> list[Submission]:
             sub.notes.append(f"{entry.name} is neither a folder nor a .zip: nothing to grade")
             sub.gradable = False
         found[sub.student] = sub
+    if unmatched:
+        raise SubmissionsError(f"--id-pattern {id_pattern!r} does not match "
+                               f"{len(unmatched)} entr{'y' if len(unmatched) == 1 else 'ies'} of "
+                               f"{directory}: {', '.join(unmatched[:5])}"
+                               + (" ..." if len(unmatched) > 5 else "")
+                               + "; fix the pattern or rename the entries")
     if not found:
         raise SubmissionsError(f"{directory} holds no submissions: expected one folder or .zip "
                                "per student")

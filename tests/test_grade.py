@@ -427,3 +427,17 @@ def test_report_and_feedback_without_a_gradebook_say_to_grade_first(tmp_path, ca
     assert command.run(args) == 2
     assert "grade a class first" in capsys.readouterr().out
     assert not (tmp_path / "grading").exists()
+
+
+def test_a_course_site_download_is_graded_under_the_ids_the_pattern_takes(graded, tmp_path):
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    shutil.copy2(graded.submissions / "handed_in.zip",
+                 downloads / "ada_12345_67890_rnn_captioning_submission.zip")
+    copy_course(graded, tmp_path / "course")
+    setup = grading.prepare(tmp_path / "course", tmp_path / "grading", root=graded.repo,
+                            build=False, datasets_dir=None)
+    grading.grade_class(downloads, setup, LIMITS, id_pattern=r"^([a-z]+)_\d+_")
+    rows = read_rows(setup.out_dir / "grades.csv")
+    assert list(rows) == ["ada"]
+    assert rows["ada"]["score"] == graded.rows["reference"]["score"]

@@ -32,7 +32,7 @@ def test_a_runaway_worker_is_killed_with_its_kernels():
 
 @pytest.mark.parametrize("module, options", [
     (release, ["--out", "--course", "--db", "--check"]),
-    (grading, ["submissions", "--jobs", "--student", "--cell-timeout", "--submission-timeout",
+    (grading, ["submissions", "--jobs", "--student", "--id-pattern", "--cell-timeout", "--submission-timeout",
                "--memory-mb", "--max-output", "--db", "--course", "--out", "--datasets"]),
     (report, ["--course", "--out", "--db"]),
     (feedback, ["--student", "--course", "--out", "--db"]),
@@ -98,3 +98,15 @@ def test_a_gradebook_url_without_its_driver_is_a_clear_error(module, tmp_path, c
     assert "needs the database driver 'psycopg2'" in out
     assert "pip install 'psycopg2-binary'" in out
     assert os.listdir(tmp_path) == []   # nothing built
+
+
+def test_an_id_pattern_that_misses_an_entry_is_refused_before_anything_is_built(tmp_path, capsys):
+    (tmp_path / "submissions" / "ada_123").mkdir(parents=True)
+    (tmp_path / "submissions" / "notes").mkdir()
+    parser = argparse.ArgumentParser()
+    grading.add_arguments(parser)
+    args = parser.parse_args([str(tmp_path / "submissions"), "--id-pattern", r"^([a-z]+)_\d+",
+                              "--course", str(tmp_path / "course"), "--out", str(tmp_path / "out")])
+    assert grading.run(args) == 2
+    assert "does not match 1 entry" in capsys.readouterr().out
+    assert sorted(os.listdir(tmp_path)) == ["submissions"]
