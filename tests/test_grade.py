@@ -441,3 +441,23 @@ def test_a_course_site_download_is_graded_under_the_ids_the_pattern_takes(graded
     rows = read_rows(setup.out_dir / "grades.csv")
     assert list(rows) == ["ada"]
     assert rows["ada"]["score"] == graded.rows["reference"]["score"]
+
+
+def test_regrading_keeps_what_was_graded_by_hand(graded, tmp_path):
+    course_dir = shutil.copytree(graded.base / "course", tmp_path / "course")
+    url = sqlite_url(course_dir / "gradebook.db")
+    with Gradebook(url, course_id(course_dir)) as gb:
+        grade = gb.find_grade("double_check", "Mini", "rnn_captioning", "reference")
+        grade.manual_score, grade.extra_credit = 0.5, 2.0
+        gb.find_comment("double", "Mini", "rnn_captioning", "reference").manual_comment = "Neat."
+        gb.db.commit()
+    setup = grading.prepare(course_dir, tmp_path / "grading", root=graded.repo, build=False,
+                            datasets_dir=None)
+    grading.grade_class(graded.submissions, setup, LIMITS, only="reference")
+    with Gradebook(url, course_id(course_dir)) as gb:
+        grade = gb.find_grade("double_check", "Mini", "rnn_captioning", "reference")
+        assert (grade.manual_score, grade.extra_credit, grade.auto_score) == (0.5, 2.0, 1.0)
+        assert gb.find_comment("double", "Mini", "rnn_captioning",
+                               "reference").manual_comment == "Neat."
+    row = read_rows(setup.out_dir / "grades.csv")["reference"]
+    assert float(row["score"]) == float(graded.rows["reference"]["score"]) - 1 + 0.5 + 2
