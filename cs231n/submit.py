@@ -27,6 +27,7 @@ import nbformat
 PACKAGE = "cs231n"
 UNANSWERED = "YOUR ANSWER HERE"   # nbgrader's placeholder in written-answer cells
 SKIPPED_PARTS = {"__pycache__", ".ipynb_checkpoints"}
+MAX_FILE_BYTES = 20 * 2**20       # the grader leaves out any larger file of a submission
 
 
 def submission_files(folder: Path) -> list[Path]:
@@ -77,6 +78,11 @@ def unfinished(folder: Path, files: list[Path]) -> list[str]:
     todo = []
     for relative in files:
         path = folder / relative
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            todo.append(f"{relative} is {size / 2**20:.0f} MB, over the grader's "
+                        f"{MAX_FILE_BYTES // 2**20} MB limit per file, and would be left out: "
+                        "clear its outputs (Edit > Clear All Outputs) and save it")
         if relative.suffix == ".py":
             todo += unfinished_functions(path, relative)
         else:

@@ -29,7 +29,9 @@ from pathlib import Path, PurePosixPath
 
 import nbformat
 
-MAX_FILE_BYTES = 20 * 2**20
+from cs231n import submit
+
+MAX_FILE_BYTES = submit.MAX_FILE_BYTES      # the students' hand-in command warns about it
 MAX_SUBMISSION_BYTES = 200 * 2**20
 JUNK = {"__MACOSX", ".DS_Store", "__pycache__", ".ipynb_checkpoints", "Thumbs.db"}
 PACKAGE = "cs231n"

@@ -138,3 +138,15 @@ def test_the_checks_run_on_the_package_as_it_is(tmp_path):
         else:
             assert summary == f"{total} of {total} checks passed"
         assert (folder / "rnn_captioning_submission.zip").is_file()
+
+
+def test_a_file_over_the_graders_size_limit_is_named(tmp_path, capsys, monkeypatch):
+    folder = make_folder(tmp_path / "rnn_captioning", stubbed=False)
+    limit = (folder / "RNN_Captioning.ipynb").stat().st_size - 1
+    monkeypatch.setattr(submit, "MAX_FILE_BYTES", limit)
+    assert submit.main(["--folder", str(folder), "--no-checks"]) == 0
+    out = capsys.readouterr().out
+    for path in submit.submission_files(folder):
+        too_large = (folder / path).stat().st_size > limit
+        assert (f"{path} is 0 MB, over the grader's" in out) == too_large, path
+    assert "clear its outputs" in out
