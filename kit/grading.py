@@ -1,13 +1,13 @@
 """Grade every submission of a folder, in parallel, into one nbgrader gradebook.
 
-Each entry of SUBMISSIONS is one student, named by the entry (or by the part of its name that
---id-pattern takes): a folder or a .zip holding that student's copy of the release folder (with or
-without one top-level folder). For each student the
-kit builds the nbgrader submission (the student's cs231n/ and the answer cells of their notebooks,
-put into the release notebooks, plus the hidden-check notebook), autogrades it with nbgrader in a
-process of its own with its own course folder and gradebook, generates the feedback HTML, and
-merges the scores into the class gradebook (one student at a time, so the gradebook stays
-consistent whatever --jobs is). Regrading a student (--student) replaces their automatic scores.
+Each entry of SUBMISSIONS is one student, named by the entry (or by the part of its name that --id-
+pattern takes): a folder or a .zip holding that student's copy of the release folder (with or
+without one top-level folder). For each student the kit builds the nbgrader submission (the
+student's cs231n/ and the answer cells of their notebooks, put into the release notebooks, plus the
+hidden-check notebook), autogrades it with nbgrader in a process of its own with its own course
+folder and gradebook, generates the feedback HTML, and merges the scores into the class gradebook
+(one student at a time, so the gradebook stays consistent whatever --jobs is). Regrading a student
+(--student) replaces their automatic scores and keeps what was graded by hand.
 
 What cannot fool it: test cells and every other non-answer cell come from the release; checking
 helpers and reference outputs are restored from the course; the hidden checks re-run each check
