@@ -1,7 +1,7 @@
 """Grade every submission of a folder, in parallel, into one nbgrader gradebook.
 
-Each entry of SUBMISSIONS is one student, named by the entry (or by the part of its name that --id-
-pattern takes): a folder or a .zip holding that student's copy of the release folder (with or
+Each entry of SUBMISSIONS is one student, named by the entry (or by the part of its name that
+--id-pattern takes): a folder or a .zip holding that student's copy of the release folder (with or
 without one top-level folder). For each student the kit builds the nbgrader submission (the
 student's cs231n/ and the answer cells of their notebooks, put into the release notebooks, plus the
 hidden-check notebook), autogrades it with nbgrader in a process of its own with its own course
