@@ -53,16 +53,12 @@ class SubmissionsError(ValueError):
     """A submissions folder that cannot be graded at all."""
 
 
-def entry_name(entry: Path) -> str:
-    """An entry's name without the extension of a file (``ada.zip`` -> ``ada``)."""
-    return entry.name if entry.is_dir() else Path(entry.name).stem
-
-
 def student_id(entry: Path, id_pattern: re.Pattern | None = None) -> str | None:
-    """The nbgrader student id of an entry: its name, or the part of it that id_pattern captures
-    (its group ``student_id``, else its first group, else the whole match; None if it does not
-    match), with characters other than letters, digits and ``_ . @ -`` replaced by ``_``."""
-    name = entry_name(entry)
+    """The nbgrader student id of an entry: its name (a file without its extension), or the part
+    of it that id_pattern captures (its group ``student_id``, else its first group, else the whole
+    match; None if it does not match), with characters other than letters, digits and ``_ . @ -``
+    replaced by ``_``."""
+    name = entry.name if entry.is_dir() else Path(entry.name).stem
     if id_pattern is not None:
         match = id_pattern.search(name)
         if match is None:
