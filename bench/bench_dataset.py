@@ -66,7 +66,7 @@ def main() -> int:
         print(f"size        {size_mb:6.1f} MB  target {SIZE_TARGET_MB:.0f} MB  ratio {size_mb / SIZE_TARGET_MB:.2f}")
         print(f"byte-identical builds: {'yes' if identical else 'NO'}")
         if args.evaluate:
-            from kit.data import print_teaching_report
+            from kit.author.data import print_teaching_report
             print_teaching_report(folders[0])
     return 0 if identical else 1
 

@@ -34,17 +34,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from nbgrader.api import Gradebook  # noqa: E402
 
-from kit import course, grading, samples  # noqa: E402
-from kit.demo import build_dataset  # noqa: E402
+from kit.demo import samples  # noqa: E402
+from kit.demo.pipeline import build_dataset  # noqa: E402
+from kit.grade.limits import Limits, default_jobs, worker_env  # noqa: E402
+from kit.grade.template import Setup, prepare  # noqa: E402
 from kit.nbgrader_api import check, course_id, open_api, sqlite_url, tools_on_path  # noqa: E402
-from kit.release import build_release  # noqa: E402
+from kit.paths import ASSIGNMENT, BUILD, default_datasets  # noqa: E402
+from kit.release.build import build_release  # noqa: E402
+from kit.report.outputs import grade_and_report  # noqa: E402
 
 
 def cell_scores(db_url: str, cid: str) -> dict:
     """{(student, notebook, cell): score} of every grade of the assignment."""
     with Gradebook(db_url, cid) as gb:
         return {(sub.student.id, nb.name, grade.name): grade.score
-                for sub in gb.assignment_submissions(course.ASSIGNMENT)
+                for sub in gb.assignment_submissions(ASSIGNMENT)
                 for nb in sub.notebooks for grade in nb.grades}
 
 
@@ -56,13 +60,13 @@ def make_submissions(release_folder: Path, dest: Path, copies: int) -> list[str]
     return sorted(p.name for p in dest.iterdir())
 
 
-def serial_course(setup: grading.Setup, kit_course: Path, folder: Path, students: list[str]) -> Path:
+def serial_course(setup: Setup, kit_course: Path, folder: Path, students: list[str]) -> Path:
     """A course for plain nbgrader with the kit's grading source and the kit's intake output."""
     if folder.exists():
         shutil.rmtree(folder)
-    shutil.copytree(setup.grading_source, folder / "source" / course.ASSIGNMENT)
+    shutil.copytree(setup.grading_source, folder / "source" / ASSIGNMENT)
     shutil.copy2(kit_course / "nbgrader_config.py", folder / "nbgrader_config.py")
-    check(open_api(folder).generate_assignment(course.ASSIGNMENT), "generate_assignment")
+    check(open_api(folder).generate_assignment(ASSIGNMENT), "generate_assignment")
     for student in students:
         shutil.copytree(kit_course / "submitted" / student, folder / "submitted" / student)
     return folder
@@ -72,7 +76,7 @@ def run_serial(course_dir: Path, step: str, env: dict) -> tuple[float, float]:
     """(wall seconds, CPU seconds) of one serial nbgrader command on the whole class."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "nbgrader", step, course.ASSIGNMENT, "--force",
+    subprocess.run([sys.executable, "-m", "nbgrader", step, ASSIGNMENT, "--force",
                     "--log-level=ERROR"], cwd=course_dir, env={**env, "PATH": os.environ["PATH"]},
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     seconds = time.perf_counter() - start
@@ -87,12 +91,12 @@ def main(argv=None) -> int:
                         help="how many copies of each of the 6 samples to grade (default 1)")
     parser.add_argument("--rounds", type=int, default=3,
                         help="kit and serial runs, alternated; the medians are shown (default 3)")
-    parser.add_argument("--out", type=Path, default=course.BUILD / "bench",
+    parser.add_argument("--out", type=Path, default=BUILD / "bench",
                         help="working folder (default: %(default)s)")
     args = parser.parse_args(argv)
     out = args.out.resolve()
     cores = os.cpu_count() or 1
-    jobs = args.jobs or grading.default_jobs()
+    jobs = args.jobs or default_jobs()
 
     print("Preparing the release, the submissions and the courses ...", flush=True)
     kit_course = out / "kit_course"
@@ -100,10 +104,10 @@ def main(argv=None) -> int:
         shutil.rmtree(out)
     released = build_release(kit_course, out / "release")
     students = make_submissions(released.folder, out / "submissions", args.copies)
-    datasets = grading.default_datasets()
-    setup = grading.prepare(kit_course, out / "kit_grading", build=False, datasets_dir=datasets)
-    limits = grading.Limits()
-    env = grading.worker_env(setup, limits)
+    datasets = default_datasets()
+    setup = prepare(kit_course, out / "kit_grading", build=False, datasets_dir=datasets)
+    limits = Limits()
+    env = worker_env(setup, limits)
     build_dataset(datasets)      # built once, before either timing
 
     tools_on_path()
@@ -114,8 +118,8 @@ def main(argv=None) -> int:
         loads.append(os.getloadavg()[0])
         forkserver._forkserver._stop()   # each round starts the worker server, as `kit grade` does
         start = time.perf_counter()
-        outcomes = grading.grade_class(out / "submissions", setup, limits, jobs,
-                                       progress=lambda _: None)
+        outcomes = grade_and_report(out / "submissions", setup, limits, jobs,
+                                   progress=lambda _: None)
         kit = (time.perf_counter() - start, sum(o.cpu_seconds for o in outcomes))
         if serial is None:     # nbgrader gets the submissions the kit's intake wrote
             serial = serial_course(setup, kit_course, out / "serial_course", students)

@@ -19,7 +19,8 @@ sys.path.insert(0, str(ROOT))
 from nbgrader.utils import determine_grade, is_grade  # noqa: E402
 
 from cs231n.coco_utils import default_data_dir  # noqa: E402
-from kit.course import build_course, run_notebook  # noqa: E402
+from kit.author.course import build_course  # noqa: E402
+from tests.notebook_support import run_notebook  # noqa: E402
 
 NOTEBOOKS = ("RNN_Captioning.ipynb", "LSTM_Captioning.ipynb")
 BUDGETS = {False: 90.0, True: 30.0}   # grading -> seconds

@@ -1,14 +1,14 @@
-"""One command line for the instructor tooling. Each command lives in its own module and registers
-its options through ``add_arguments(parser)`` and runs through ``run(args) -> int``."""
+"""One command line for the instructor tooling. Each command is a module of kit/commands/ that
+registers its options through ``add_arguments(parser)`` and runs through ``run(args) -> int``."""
 import argparse
 import importlib
 
-# command name -> (module in kit/, one-line help)
+# command name -> (module in kit/commands/, one-line help)
 COMMANDS = {
     "data": ("data", "build the built-in offline captioning dataset"),
     "reference-outputs": ("reference_outputs", "generate the checks' reference outputs from the reference package"),
     "release": ("release", "build the student release (folder and zip), checked for leaks"),
-    "grade": ("grading", "grade a folder of submissions in parallel: grades.csv, plot, feedback"),
+    "grade": ("grade", "grade a folder of submissions in parallel: grades.csv, plot, feedback"),
     "report": ("report", "rewrite grades.csv and scores.png from the gradebook"),
     "feedback": ("feedback", "regenerate feedback after hand grading; one zip per student"),
     "demo": ("demo", "release, sample submissions, parallel grading: the whole pipeline"),
@@ -21,7 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Course kit for the RNN captioning assignment: data, release, grading, demo.")
     sub = parser.add_subparsers(dest="command", metavar="command", required=True)
     for name, (module_name, help_text) in COMMANDS.items():
-        module = importlib.import_module(f"kit.{module_name}")
+        module = importlib.import_module(f"kit.commands.{module_name}")
         command = sub.add_parser(name, help=help_text, description=module.__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
         module.add_arguments(command)

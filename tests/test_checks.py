@@ -22,8 +22,8 @@ import numpy as np
 import pytest
 
 from cs231n import checks
-from kit import stubs
-from kit.reference_outputs import write_reference_outputs
+from kit.author import stubs
+from kit.author.reference_outputs import write_reference_outputs
 
 ROOT = Path(__file__).resolve().parent.parent
 CLASSIC = Path(__file__).resolve().parent / "classic_solution"

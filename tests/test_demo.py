@@ -6,15 +6,21 @@ import sys
 
 import pytest
 
-from kit import course, demo, grading, samples
-from kit.reference_outputs import write_reference_outputs
+from kit.author.reference_outputs import write_reference_outputs
+from kit.demo import pipeline as demo
+from kit.demo import samples
+from kit.grade.limits import Limits
+from kit.grade.template import prepare
+from kit.paths import ROOT, default_datasets
+from kit.release.build import build_release
+from kit.report.outputs import grade_and_report
 
 
 @pytest.fixture(scope="module")
 def checked_package(tmp_path_factory):
     """The reference package with its reference outputs, as a submission holds it."""
     folder = tmp_path_factory.mktemp("package")
-    shutil.copytree(course.ROOT / "cs231n", folder / "cs231n",
+    shutil.copytree(ROOT / "cs231n", folder / "cs231n",
                     ignore=shutil.ignore_patterns("__pycache__", "reference_outputs.npz"))
     write_reference_outputs(folder)
     return folder
@@ -46,7 +52,7 @@ def test_the_unchanged_reference_passes_every_check(checked_package):
 def test_a_bug_whose_line_is_gone_is_a_clear_error(tmp_path):
     (tmp_path / "cs231n").mkdir()
     (tmp_path / "cs231n" / "rnn_layers.py").write_text("def f():\n    pass\n")
-    with pytest.raises(samples.SampleError, match="update kit/samples.py"):
+    with pytest.raises(samples.SampleError, match="update kit/demo/samples.py"):
         samples.apply_bug(tmp_path, samples.BUGS[0])
 
 
@@ -63,14 +69,12 @@ def test_demo_verdict(student, autograded, ok):
 def test_the_real_course_grades_the_samples_as_the_demo_expects(tmp_path):
     """The real notebooks: full marks for the reference, nothing for the untouched release,
     partial credit for a bug (the demo grades all the samples the same way)."""
-    from kit.release import build_release
-
     released = build_release(tmp_path / "course", tmp_path / "release")
     described = samples.make_samples(released.folder, tmp_path / "submissions",
                                      bugs=samples.BUGS[-1:], zipped=("untouched", "reference"))
-    setup = grading.prepare(tmp_path / "course", tmp_path / "grading", build=False,
-                            datasets_dir=grading.default_datasets())
-    grading.grade_class(tmp_path / "submissions", setup, grading.Limits(), jobs=0)
+    setup = prepare(tmp_path / "course", tmp_path / "grading", build=False,
+                    datasets_dir=default_datasets())
+    grade_and_report(tmp_path / "submissions", setup, Limits(), jobs=0)
     with open(setup.out_dir / "grades.csv", newline="") as f:
         rows = {row["student"]: row for row in csv.DictReader(f)}
     assert set(rows) == set(described)

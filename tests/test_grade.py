@@ -16,14 +16,20 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from kit import course, feedback, grading, release, report
+from kit.commands import feedback, report
+from kit.grade.limits import Limits
+from kit.grade.submissions import SubmissionsError
+from kit.grade.template import Setup, prepare
+from kit.paths import HIDDEN_NOTEBOOK
+from kit.release import build as release
+from kit.report.outputs import grade_and_report
 from kit.nbgrader_api import course_id, sqlite_url
 from tests.grading_support import (copy_release, make_repo, put_reference, replace_in, set_answer,
                                    zip_folder)
 
 pytestmark = pytest.mark.slow
 
-LIMITS = grading.Limits(cell_timeout=10, submission_timeout=300, memory_mb=1500,
+LIMITS = Limits(cell_timeout=10, submission_timeout=300, memory_mb=1500,
                         max_output_bytes=50_000)
 ANSWER = "def double(x):\n    return x * 2"
 STEP_FORWARD = "def rnn_step_forward(x, prev_h, Wx, Wh, b):\n"
@@ -120,9 +126,9 @@ def graded(tmp_path_factory):
     repo = make_repo(base / "repo")
     result = release.build_release(base / "course", base / "release", root=repo)
     submissions = build_class(result.folder, base / "submissions", result.student_files)
-    setup = grading.prepare(base / "course", base / "grading", root=repo, build=False,
+    setup = prepare(base / "course", base / "grading", root=repo, build=False,
                             datasets_dir=None)
-    outcomes = grading.grade_class(submissions, setup, LIMITS, jobs=2)
+    outcomes = grade_and_report(submissions, setup, LIMITS, jobs=2)
     source = base / "course" / "source" / "rnn_captioning"
     points = {}
     for path in source.glob("*.ipynb"):
@@ -156,7 +162,7 @@ def copy_course(graded, dest: Path) -> Path:
 
 
 def grade_again(graded, tmp_path: Path, students: list[str], jobs: int,
-                db_url: str | None = None) -> grading.Setup:
+                db_url: str | None = None) -> Setup:
     """Grade some students of the class again, into a copy of the course and the gradebook at
     db_url (default: the copy's SQLite file); returns the setup."""
     subset = tmp_path / "submissions"
@@ -166,9 +172,9 @@ def grade_again(graded, tmp_path: Path, students: list[str], jobs: int,
             copy = shutil.copytree if entry.is_dir() else shutil.copy2
             copy(entry, subset / entry.name)
     copy_course(graded, tmp_path / "course")
-    setup = grading.prepare(tmp_path / "course", tmp_path / "grading", db_url=db_url,
+    setup = prepare(tmp_path / "course", tmp_path / "grading", db_url=db_url,
                             root=graded.repo, build=False, datasets_dir=None)
-    grading.grade_class(subset, setup, LIMITS, jobs=jobs)
+    grade_and_report(subset, setup, LIMITS, jobs=jobs)
     return setup
 
 
@@ -210,7 +216,7 @@ def test_feedback_and_autograded_notebooks_for_each_student(graded):
     for student in ("reference", "crashes", "tampered"):
         feedback = course_dir / "feedback" / student / "rnn_captioning"
         assert (feedback / "Mini.html").is_file()
-        assert (feedback / f"{Path(course.HIDDEN_NOTEBOOK).stem}.html").is_file()
+        assert (feedback / f"{Path(HIDDEN_NOTEBOOK).stem}.html").is_file()
         assert (course_dir / "autograded" / student / "rnn_captioning" / "Mini.ipynb").is_file()
         with zipfile.ZipFile(graded.setup.out_dir / "feedback" / f"{student}.zip") as zf:
             assert sorted(Path(name).name for name in zf.namelist()) == sorted(
@@ -357,7 +363,7 @@ def test_postgresql_gradebook_holds_the_same_grades_as_sqlite(graded, tmp_path, 
     chosen = ["broken", "import_crash", "reference", "untouched"]
     db_url = postgres_server.create_database("grade_postgresql")
     setup = grade_again(graded, tmp_path, chosen, jobs=2, db_url=db_url)
-    grading.grade_class(tmp_path / "submissions", setup, LIMITS, only="reference")
+    grade_and_report(tmp_path / "submissions", setup, LIMITS, only="reference")
     rows = read_rows(setup.out_dir / "grades.csv")
     assert list(rows) == chosen
     for student in chosen:
@@ -383,9 +389,9 @@ def test_submission_time_limit_keeps_the_points_earned_before(graded, tmp_path):
     _inject(folder, STEP_FORWARD, "    import time; time.sleep(2)\n")
     db_url = f"sqlite:///{tmp_path / 'elsewhere.db'}"
     copy_course(graded, tmp_path / "course")
-    setup = grading.prepare(tmp_path / "course", tmp_path / "grading", db_url=db_url,
+    setup = prepare(tmp_path / "course", tmp_path / "grading", db_url=db_url,
                             root=graded.repo, build=False)
-    grading.grade_class(submissions, setup, grading.Limits(cell_timeout=20, submission_timeout=18))
+    grade_and_report(submissions, setup, Limits(cell_timeout=20, submission_timeout=18))
     slow = read_rows(setup.out_dir / "grades.csv")["slow"]
     assert float(slow["Mini"]) == total(graded, "Mini")          # earned before the limit
     assert float(slow["Package_Checks"]) < total(graded, "Package_Checks")
@@ -397,7 +403,7 @@ def test_regrading_one_student_gives_the_same_result(graded):
     before = read_rows(graded.setup.out_dir / "grades.csv")
     feedback = graded.setup.course_dir / "feedback" / "crashes" / "rnn_captioning" / "Mini.html"
     feedback.unlink()
-    outcomes = grading.grade_class(graded.submissions, graded.setup, LIMITS, jobs=2,
+    outcomes = grade_and_report(graded.submissions, graded.setup, LIMITS, jobs=2,
                                    only="crashes")
     assert [o.student for o in outcomes] == ["crashes"]
     assert read_rows(graded.setup.out_dir / "grades.csv") == before
@@ -405,8 +411,8 @@ def test_regrading_one_student_gives_the_same_result(graded):
 
 
 def test_regrading_an_unknown_student_is_a_clear_error(graded):
-    with pytest.raises(grading.submissions.SubmissionsError, match="no submission of student 'nobody'"):
-        grading.grade_class(graded.submissions, graded.setup, LIMITS, only="nobody")
+    with pytest.raises(SubmissionsError, match="no submission of student 'nobody'"):
+        grade_and_report(graded.submissions, graded.setup, LIMITS, only="nobody")
 
 
 def test_report_rewrites_the_table_from_the_gradebook(graded, tmp_path):
@@ -435,9 +441,9 @@ def test_a_course_site_download_is_graded_under_the_ids_the_pattern_takes(graded
     shutil.copy2(graded.submissions / "handed_in.zip",
                  downloads / "ada_12345_67890_rnn_captioning_submission.zip")
     copy_course(graded, tmp_path / "course")
-    setup = grading.prepare(tmp_path / "course", tmp_path / "grading", root=graded.repo,
+    setup = prepare(tmp_path / "course", tmp_path / "grading", root=graded.repo,
                             build=False, datasets_dir=None)
-    grading.grade_class(downloads, setup, LIMITS, id_pattern=r"^([a-z]+)_\d+_")
+    grade_and_report(downloads, setup, LIMITS, id_pattern=r"^([a-z]+)_\d+_")
     rows = read_rows(setup.out_dir / "grades.csv")
     assert list(rows) == ["ada"]
     assert rows["ada"]["score"] == graded.rows["reference"]["score"]
@@ -451,9 +457,9 @@ def test_regrading_keeps_what_was_graded_by_hand(graded, tmp_path):
         grade.manual_score, grade.extra_credit = 0.5, 2.0
         gb.find_comment("double", "Mini", "rnn_captioning", "reference").manual_comment = "Neat."
         gb.db.commit()
-    setup = grading.prepare(course_dir, tmp_path / "grading", root=graded.repo, build=False,
+    setup = prepare(course_dir, tmp_path / "grading", root=graded.repo, build=False,
                             datasets_dir=None)
-    grading.grade_class(graded.submissions, setup, LIMITS, only="reference")
+    grade_and_report(graded.submissions, setup, LIMITS, only="reference")
     with Gradebook(url, course_id(course_dir)) as gb:
         grade = gb.find_grade("double_check", "Mini", "rnn_captioning", "reference")
         assert (grade.manual_score, grade.extra_credit, grade.auto_score) == (0.5, 2.0, 1.0)

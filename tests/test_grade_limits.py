@@ -8,7 +8,9 @@ import time
 import psutil
 import pytest
 
-from kit import demo, feedback, grading, release, report
+from kit.commands import demo, feedback, release, report
+from kit.commands import grade as grading
+from kit.grade.pool import _kill_tree
 
 
 def test_a_runaway_worker_is_killed_with_its_kernels():
@@ -24,7 +26,7 @@ def test_a_runaway_worker_is_killed_with_its_kernels():
         time.sleep(0.1)
     family = psutil.Process(worker.pid).children(recursive=True)
     assert family
-    grading._kill_tree(worker.pid)
+    _kill_tree(worker.pid)
     worker.wait(timeout=10)
     gone, alive = psutil.wait_procs(family, timeout=10)
     assert not alive

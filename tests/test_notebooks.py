@@ -22,10 +22,12 @@ from nbgrader.validator import Validator
 from traitlets.config import Config
 
 from cs231n import checks
-from kit import course, release
+from kit.paths import ASSIGNMENT
+from kit.release import build as release
+from tests.notebook_support import run_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = ROOT / "assignments" / "source" / course.ASSIGNMENT
+SOURCE = ROOT / "assignments" / "source" / ASSIGNMENT
 NOTEBOOKS = ["RNN_Captioning.ipynb", "LSTM_Captioning.ipynb"]
 PROVIDED = {"temporal_affine_forward", "temporal_affine_backward"}
 TOTAL_POINTS = 30
@@ -167,7 +169,7 @@ def built(tmp_path_factory, builtin_dataset):
     the built-in dataset: (source folder, release folder)."""
     course_dir = tmp_path_factory.mktemp("course")
     released = release.prepare_course(course_dir)
-    source = course_dir / "source" / course.ASSIGNMENT
+    source = course_dir / "source" / ASSIGNMENT
     for folder in (source, released):
         link = folder / "datasets" / "builtin_captioning"
         link.symlink_to(builtin_dataset, target_is_directory=True)
@@ -191,7 +193,7 @@ def validate(path: Path, invert: bool) -> tuple[dict, float]:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_source_notebook_runs_in_full_and_earns_every_point(request, built, name):
-    nb, seconds = course.run_notebook(built[0] / name, grading=False)
+    nb, seconds = run_notebook(built[0] / name, grading=False)
     report(request, f"{name} with the reference solution: {seconds:.1f} s (budget 90 s)")
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -222,7 +224,7 @@ def test_student_version_passes_no_test(request, built, name):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_student_version_runs_to_the_end(request, built, name):
-    nb, seconds = course.run_notebook(built[1] / name, grading=True)
+    nb, seconds = run_notebook(built[1] / name, grading=True)
     report(request, f"{name}, student version, graded run: {seconds:.1f} s")
     for cell in nb.cells:
         if cell.cell_type == "code":

@@ -14,11 +14,12 @@ import numpy as np
 import pytest
 
 from cs231n import checks
-from kit import check_cases, reference_outputs
-from kit.course import build_course
+from kit.author import check_cases, reference_outputs
+from kit.author.course import build_course
+from kit.commands import reference_outputs as reference_outputs_command
 
 ROOT = Path(__file__).resolve().parent.parent
-GENERATE = ("from pathlib import Path; import sys; from kit.reference_outputs import "
+GENERATE = ("from pathlib import Path; import sys; from kit.author.reference_outputs import "
             "write_reference_outputs; write_reference_outputs(Path(sys.argv[1]))")
 BACKWARD_CHECKS = [name for name in checks.CHECKS if name.endswith("_backward")
                    and not name.startswith("temporal_affine")]
@@ -118,8 +119,8 @@ def test_generation_refuses_a_package_that_is_not_the_reference(tmp_path):
 
 def test_the_command_writes_into_the_folder_given(tmp_path, capsys):
     parser = argparse.ArgumentParser()
-    reference_outputs.add_arguments(parser)
-    assert reference_outputs.run(parser.parse_args(["--dest", str(tmp_path)])) == 0
+    reference_outputs_command.add_arguments(parser)
+    assert reference_outputs_command.run(parser.parse_args(["--dest", str(tmp_path)])) == 0
     path = tmp_path / "cs231n" / "reference_outputs.npz"
     assert capsys.readouterr().out == f"Wrote {path}\n"
     assert checks.load_cases(path)

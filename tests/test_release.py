@@ -9,7 +9,11 @@ import numpy as np
 import pytest
 
 from cs231n import checks
-from kit import course, leaks, release, stubs
+from kit.author import stubs
+from kit.commands import release as release_command
+from kit.paths import HIDDEN_NOTEBOOK, ROOT
+from kit.release import build as release
+from kit.release import leaks
 from kit.nbgrader_api import course_config
 from tests.grading_support import ANSWER_SECRET, make_repo
 
@@ -68,9 +72,9 @@ def test_notebook_solutions_and_reference_only_files_are_left_out(built):
     nb = nbformat.read(result.folder / "Mini.ipynb", as_version=4)
     text = "\n".join(cell.source for cell in nb.cells)
     assert ANSWER_SECRET not in text and "YOUR CODE HERE" in text
-    assert not (result.folder / course.HIDDEN_NOTEBOOK).exists()
-    assert (course_dir / "source" / "rnn_captioning" / course.HIDDEN_NOTEBOOK).is_file()
-    assert not (course_dir / "release" / "rnn_captioning" / course.HIDDEN_NOTEBOOK).exists()
+    assert not (result.folder / HIDDEN_NOTEBOOK).exists()
+    assert (course_dir / "source" / "rnn_captioning" / HIDDEN_NOTEBOOK).is_file()
+    assert not (course_dir / "release" / "rnn_captioning" / HIDDEN_NOTEBOOK).exists()
 
 
 def test_course_config_keeps_student_files_and_restores_the_rest(built):
@@ -138,13 +142,13 @@ def test_markers_missing_files_and_reference_only_files_are_caught(built, tmp_pa
     _, course_dir, result = built
     copy = shutil.copytree(result.folder, tmp_path / "rnn_captioning")
     plant(copy, "cs231n/optim.py", "\n### BEGIN SOLUTION\n### END SOLUTION\n")
-    shutil.copy2(course_dir / "source" / "rnn_captioning" / course.HIDDEN_NOTEBOOK, copy)
+    shutil.copy2(course_dir / "source" / "rnn_captioning" / HIDDEN_NOTEBOOK, copy)
     (copy / "cs231n" / "rnn_layers.py").unlink()
     problems = {str(p) for p in release.check_release(copy, course_dir)}
     assert problems == {
         "cs231n/optim.py: holds the marker line '### BEGIN SOLUTION'",
         "cs231n/optim.py: holds the marker line '### END SOLUTION'",
-        f"{course.HIDDEN_NOTEBOOK}: reference-only file",
+        f"{HIDDEN_NOTEBOOK}: reference-only file",
         "cs231n/rnn_layers.py: missing from the release",
     }
 
@@ -183,7 +187,7 @@ def test_secret_lines_leave_out_short_and_public_lines():
 
 def test_the_real_course_release_has_no_leak(tmp_path):
     """The kit's own notebooks and package give a clean release with the real notebooks."""
-    if not any((course.ROOT / "assignments" / "source" / "rnn_captioning").glob("*.ipynb")):
+    if not any((ROOT / "assignments" / "source" / "rnn_captioning").glob("*.ipynb")):
         pytest.fail("the course has no notebooks in assignments/source/rnn_captioning/")
     result = release.build_release(tmp_path / "course", tmp_path / "out")
     assert result.notebooks == ["LSTM_Captioning", "RNN_Captioning"]
@@ -195,10 +199,10 @@ def test_the_real_course_release_has_no_leak(tmp_path):
 def test_checking_something_that_is_not_a_release_is_a_clear_error(built, tmp_path, capsys):
     _, course_dir, _ = built
     parser = argparse.ArgumentParser()
-    release.add_arguments(parser)
+    release_command.add_arguments(parser)
     args = parser.parse_args(["--check", str(tmp_path / "nowhere"), "--course", str(course_dir)])
-    assert release.run(args) == 2
+    assert release_command.run(args) == 2
     assert "is neither a folder nor a zip" in capsys.readouterr().out
     args = parser.parse_args(["--check", str(tmp_path), "--course", str(tmp_path / "no_course")])
-    assert release.run(args) == 2
+    assert release_command.run(args) == 2
     assert "no built course at" in capsys.readouterr().out

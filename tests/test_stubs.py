@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kit import stubs
+from kit.author import stubs
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -2,7 +2,7 @@
 with --id-pattern, from the part of it a regular expression captures (a course site's download)."""
 import pytest
 
-from kit import submissions
+from kit.grade import submissions
 
 
 def make_entries(folder, names):

@@ -13,7 +13,7 @@ import nbformat
 from nbgrader.preprocessors import ClearSolutions
 
 from cs231n import checks, submit
-from kit import reference_outputs, stubs
+from kit.author import reference_outputs, stubs
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "assignments" / "source" / "rnn_captioning").glob("*.ipynb"))

@@ -10,7 +10,7 @@ import pytest
 from cs231n.captioning_solver import CaptioningSolver
 from cs231n.classifiers.rnn import CaptioningRNN
 from cs231n.coco_utils import load_coco_data
-from kit.data import teaching_figures
+from kit.author.data import teaching_figures
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,6 +1,6 @@
 """Generate the reference outputs of the assignment's checks from the reference package.
 
-Runs every case of kit/check_cases.py (visible and hidden) through the reference solution in this
+Runs every case of kit/author/check_cases.py (visible and hidden) through the reference solution in this
 repository's cs231n/ and writes ASSIGNMENT_DIR/cs231n/reference_outputs.npz, which the checks of
 the notebooks and of `python -m cs231n.check` compare with. The file is generated, never edited and
 never committed; the same code gives a byte-identical file.
@@ -13,7 +13,6 @@ or a case is wrong), and each case must test what it claims (e.g. that sampled c
 """
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import zipfile
@@ -21,22 +20,22 @@ from pathlib import Path
 
 import numpy as np
 
-from . import atomic
+import cs231n
+from cs231n import checks
 
-ROOT = Path(__file__).resolve().parent.parent
-RELATIVE_PATH = Path("cs231n") / "reference_outputs.npz"
+from .. import atomic
+from ..paths import PACKAGE, REFERENCE_OUTPUTS, ROOT
+from . import check_cases
+
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 def _reference_checks():
     """cs231n.checks, making sure the cs231n package imported is this repository's reference."""
-    import cs231n
-    from cs231n import checks
-
     where = Path(cs231n.__file__).resolve().parent
-    if where != ROOT / "cs231n":
+    if where != ROOT / PACKAGE:
         raise RuntimeError(f"The reference outputs must come from the reference package "
-                           f"{ROOT / 'cs231n'}, but `import cs231n` gives {where}. Run from the "
+                           f"{ROOT / PACKAGE}, but `import cs231n` gives {where}. Run from the "
                            f"repository root (python -m kit reference-outputs).")
     return checks
 
@@ -60,8 +59,6 @@ def _check_robust_sampling(checks, case) -> None:
 def reference_cases() -> list:
     """Every case of kit.check_cases with its expected outputs filled in from the reference."""
     checks = _reference_checks()
-    from . import check_cases
-
     cases = check_cases.all_cases()
     for case in cases:
         case.expected = checks.outputs(case)
@@ -98,7 +95,7 @@ def write_reference_outputs(assignment_dir: Path) -> list[Path]:
     """Write every generated support file the checks need into an assignment folder (the folder
     holding cs231n/); return their paths."""
     checks = _reference_checks()
-    path = Path(assignment_dir) / RELATIVE_PATH
+    path = Path(assignment_dir) / REFERENCE_OUTPUTS
     write_npz(path, checks.pack_cases(reference_cases()))
     return [path]
 
@@ -107,7 +104,7 @@ def keep_visible_cases(assignment_dir: Path) -> None:
     """Drop the hidden cases from an assignment folder's reference outputs (the student version:
     the hidden cases come back with the course's file, which grading restores)."""
     checks = _reference_checks()
-    path = Path(assignment_dir) / RELATIVE_PATH
+    path = Path(assignment_dir) / REFERENCE_OUTPUTS
     if path.is_file():
         write_npz(path, checks.pack_cases([c for c in checks.load_cases(path) if not c.hidden]))
 
@@ -116,15 +113,3 @@ def hidden_case_count(data: bytes) -> int:
     """How many hidden cases a reference outputs file (its bytes) holds."""
     with np.load(io.BytesIO(data), allow_pickle=False) as npz:
         return sum(case["hidden"] for case in json.loads(str(npz["meta"]))["cases"])
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dest", type=Path, default=ROOT, metavar="DIR",
-                        help=f"assignment folder to write {RELATIVE_PATH.as_posix()} into "
-                             f"(default: this repository, {ROOT})")
-
-
-def run(args: argparse.Namespace) -> int:
-    for path in write_reference_outputs(args.dest):
-        print(f"Wrote {path}")
-    return 0

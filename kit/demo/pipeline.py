@@ -1,33 +1,30 @@
-"""The whole instructor pipeline on sample submissions, in a few minutes.
-
-Builds the built-in dataset, the student release (build/release/), sample submissions
-(build/demo/submissions/: the reference solution, the untouched release, and copies of the
-reference with one realistic bug each), grades them in parallel into a demo course
-(build/demo/course/, its own gradebook, started afresh), prints the grade table, checks that every
-sample got the score it should (full autograded marks for the reference, none for the untouched
-release, partial credit for each bug) and says where the feedback and the plot are.
-"""
+"""The whole instructor pipeline on sample submissions (what ``python -m kit demo`` runs): dataset,
+release, samples, parallel grading into a demo course, the grade table, and a check that every
+sample got the score it should."""
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from . import course, grading, report, samples
-from .nbgrader_api import course_id
-from .release import RELEASE, build_release
-
-DEMO = course.BUILD / "demo"
+from ..grade.limits import Limits, default_jobs
+from ..grade.status import load_statuses
+from ..grade.template import prepare
+from ..nbgrader_api import course_id
+from ..paths import DEMO, RELEASE, ROOT, default_datasets
+from ..release.build import build_release
+from ..report.outputs import grade_and_report
+from ..report.table import print_summary, table
+from . import samples
 
 
 def build_dataset(datasets_dir: Path) -> None:
     """Build the built-in dataset into datasets_dir with `python -m kit data` (once: a complete
     dataset is kept)."""
     env = {**os.environ, "CS231N_DATASETS": str(datasets_dir)}
-    subprocess.run([sys.executable, "-m", "kit", "data"], cwd=course.ROOT, env=env, check=True)
+    subprocess.run([sys.executable, "-m", "kit", "data"], cwd=ROOT, env=env, check=True)
 
 
 def expected(student: str, autograded: float, maximum: float) -> str | None:
@@ -39,27 +36,15 @@ def expected(student: str, autograded: float, maximum: float) -> str | None:
     return None if 0 < autograded < maximum else f"expected partial credit (0 < score < {maximum:g})"
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--jobs", "-j", type=int, default=0,
-                        help="submissions graded at the same time (default 0: one more than the "
-                             "cores)")
-    parser.add_argument("--out", type=Path, default=DEMO,
-                        help="folder of the demo's submissions, course and grading output "
-                             "(default: %(default)s)")
-
-
-def run(args: argparse.Namespace) -> int:
-    try:
-        grading.check_jobs(args.jobs)
-    except ValueError as error:
-        print(f"error: {error}")
-        return 2
+def run(out: Path = DEMO, jobs: int = 0) -> int:
+    """The whole demo into the folder out with `jobs` workers (0: one more than the cores); 0 when
+    every sample got the score it should, else 1."""
     start = time.time()
-    datasets = grading.default_datasets()
+    datasets = default_datasets()
     print("[1/4] Built-in dataset ...", flush=True)
     build_dataset(datasets)
 
-    demo = args.out.resolve()
+    demo = Path(out).resolve()
     course_dir = demo / "course"
     (course_dir / "gradebook.db").unlink(missing_ok=True)
     print(f"[2/4] Student release in {RELEASE}/ ...", flush=True)
@@ -72,16 +57,15 @@ def run(args: argparse.Namespace) -> int:
     for student, what in described.items():
         print(f"      {student:26s} {what}")
 
-    setup = grading.prepare(course_dir, demo / "grading", build=False, datasets_dir=datasets)
-    jobs = args.jobs or grading.default_jobs()
-    print(f"[4/4] Grading {len(described)} submissions with {min(jobs, len(described))} "
+    setup = prepare(course_dir, demo / "grading", build=False, datasets_dir=datasets)
+    workers = jobs or default_jobs()
+    print(f"[4/4] Grading {len(described)} submissions with {min(workers, len(described))} "
           "parallel workers ...", flush=True)
-    grading.grade_class(demo / "submissions", setup, grading.Limits(), args.jobs)
+    grade_and_report(demo / "submissions", setup, Limits(), jobs)
 
-    header, rows = report.table(setup.db_url, course_id(course_dir),
-                                report.load_statuses(setup.out_dir))
+    header, rows = table(setup.db_url, course_id(course_dir), load_statuses(setup.out_dir))
     print()
-    report.print_summary(setup)
+    print_summary(setup)
     wrong = []
     for row in rows:
         record = dict(zip(header, row))

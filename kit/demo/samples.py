@@ -8,7 +8,10 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import course
+from cs231n import submit
+
+from ..author.course import student_files
+from ..paths import ROOT
 
 
 @dataclass(frozen=True)
@@ -51,14 +54,14 @@ def apply_bug(folder: Path, bug: Bug) -> None:
     text = path.read_text(encoding="utf-8")
     if text.count(bug.old) != 1:
         raise SampleError(f"{bug.name}: expected the line {bug.old!r} once in {path}; update "
-                          "kit/samples.py to the reference package")
+                          "kit/demo/samples.py to the reference package")
     path.write_text(text.replace(bug.old, bug.new), encoding="utf-8")
 
 
-def reference_submission(release_folder: Path, dest: Path, root: Path = course.ROOT) -> Path:
+def reference_submission(release_folder: Path, dest: Path, root: Path = ROOT) -> Path:
     """The release with the reference solution's student files: what a perfect student hands in."""
     shutil.copytree(release_folder, dest)
-    for relative in course.student_files(Path(root)):
+    for relative in student_files(Path(root)):
         shutil.copy2(Path(root) / relative, dest / relative)
     return dest
 
@@ -67,15 +70,13 @@ def zip_submission(folder: Path, archive: Path) -> Path:
     """Zip a submission folder the way students do, with the students' own command
     (``python -m cs231n.submit``: the notebooks and the package under one top-level folder),
     then remove the folder."""
-    from cs231n import submit
-
     submit.write_zip(Path(folder), submit.submission_files(Path(folder)), Path(archive))
     shutil.rmtree(folder)
     return archive
 
 
 def make_samples(release_folder: Path, dest: Path, bugs=BUGS, zipped: tuple[str, ...] = (),
-                 root: Path = course.ROOT) -> dict[str, str]:
+                 root: Path = ROOT) -> dict[str, str]:
     """Write the sample submissions into dest (emptied first); returns {student: description}.
     Students named in `zipped` are handed in as .zip files."""
     dest = Path(dest)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from nbgrader.api import Gradebook, MissingEntry
 
-from .nbgrader_api import tools_on_path
+from ..nbgrader_api import tools_on_path
 
 tools_on_path()
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import nbformat
 
-from . import execute, hidden
+from ..author.package_checks import package_checks
+from . import execute
 
 # Errors of ordinary cells that only mean "not done yet" or "wrong answer".
 _EXPECTED = {"NotImplementedError", "AssertionError", "CheckFailed", execute.NOT_RUN}
@@ -43,9 +44,9 @@ def scan_notebook(nb, name: str, limits: dict) -> list[str]:
                 add("memory", f"memory limit ({limits['memory_mb']} MB) hit in {where}")
             if "SystemExit" in text:
                 add("exit", f"sys.exit called in {where}")
-            if hidden.CHECK_TIMEOUT_TEXT in text:
+            if package_checks.CHECK_TIMEOUT_TEXT in text:
                 add("check_time", f"time limit of a re-run check hit in {where}")
-            if hidden.CHECK_DIED_TEXT in text:
+            if package_checks.CHECK_DIED_TEXT in text:
                 add("check_died", f"a re-run check crashed in {where}")
             if output.get("output_type") != "error":
                 continue

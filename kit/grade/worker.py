@@ -1,7 +1,7 @@
 """Grade one submission in its own nbgrader course folder.
 
 ``python -m kit grade`` runs one worker process per student (``run_job``, forked from a server
-process that has imported nbgrader once, so a worker starts in milliseconds; ``python -m kit.worker
+process that has imported nbgrader once, so a worker starts in milliseconds; ``python -m kit.grade.worker
 JOB.json`` does the same by hand) after writing the course folder: nbgrader_config.py,
 source/<assignment>/ (student files stubbed), gradebook.db (the assignment only) and
 submitted/<student>/<assignment>/. The worker starts a new session (so that a submission that
@@ -24,10 +24,11 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Igno
                                     LimitOutput, SaveAutoGrades)
 from traitlets.config import Config
 
-from . import atomic, crosscheck, problems
-from .course import HIDDEN_NOTEBOOK
+from .. import atomic
+from ..nbgrader_api import course_id, failure_cause, open_api, sqlite_url
+from ..paths import HIDDEN_NOTEBOOK
+from . import crosscheck, problems
 from .execute import LimitedExecute
-from .nbgrader_api import course_id, failure_cause, open_api, sqlite_url
 
 REPORT = "report.json"
 
@@ -107,7 +108,7 @@ def run_job(job_file: str, env: dict, log_file: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
-        print("usage: python -m kit.worker JOB.json", file=sys.stderr)
+        print("usage: python -m kit.grade.worker JOB.json", file=sys.stderr)
         return 2
     job_file = Path(argv[0])
     job = json.loads(job_file.read_text(encoding="utf-8"))

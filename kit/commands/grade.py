@@ -1,0 +1,101 @@
+"""Grade every submission of a folder, in parallel, into one nbgrader gradebook.
+
+Each entry of SUBMISSIONS is one student, named by the entry (or by the part of its name that
+--id-pattern takes): a folder or a .zip holding that student's copy of the release folder (with or
+without one top-level folder). For each student the kit builds the nbgrader submission (the
+student's cs231n/ and the answer cells of their notebooks, put into the release notebooks, plus the
+hidden-check notebook), autogrades it with nbgrader in a process of its own with its own course
+folder and gradebook, generates the feedback HTML, and merges the scores into the class gradebook
+(one student at a time, so the gradebook stays consistent whatever --jobs is). Regrading a student
+(--student) replaces their automatic scores and keeps what was graded by hand.
+
+What cannot fool it: test cells and every other non-answer cell come from the release; checking
+helpers and reference outputs are restored from the course; the hidden checks re-run each check
+in a fresh process with only the student's cs231n/, and a notebook test that passes while the
+re-run fails the same cases earns nothing (the status says so).
+
+Limits: each cell has --cell-timeout seconds, each submission --submission-timeout seconds and
+--memory-mb of address space per process, each cell --max-output bytes of output. A submission
+that hits a limit keeps the points it earned before; the status column says which limit it hit;
+the run goes on. So does it after a missing package, an invalid or renamed notebook, an
+import-time crash, sys.exit or a dead kernel.
+
+Output (under --out, default build/grading/): grades.csv (student, score, max_score, autograded,
+autograded_max, one column per notebook, status) and scores.png (the class's score distribution);
+feedback/<student>.zip (the student's feedback HTML, from <course>/feedback/<student>/rnn_captioning/);
+autograded notebooks in <course>/autograded/.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from .. import options
+from ..grade.limits import Limits, check_jobs, default_jobs
+from ..grade.pool import select
+from ..grade.submissions import SubmissionsError, find_submissions
+from ..grade.template import prepare
+from ..nbgrader_api import check_db_url
+from ..paths import GRADING, default_datasets
+from ..report.outputs import grade_and_report
+from ..report.table import print_summary
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = Limits()
+    parser.add_argument("submissions", type=Path,
+                        help="folder with one entry (a folder or a .zip) per student")
+    options.add_jobs(parser)
+    parser.add_argument("--student", metavar="ID",
+                        help="grade (or regrade) only this student; the others keep their scores")
+    parser.add_argument("--id-pattern", metavar="REGEX",
+                        help="take each student's id from the entry's name (without .zip) with "
+                             "this regular expression: its group student_id, else its first "
+                             "group, e.g. '^([^_]+)_' for a course site's 'ada_12345_hw.zip' "
+                             "(default: the whole name)")
+    parser.add_argument("--cell-timeout", type=int, default=defaults.cell_timeout, metavar="S",
+                        help="seconds one cell may run (default: %(default)s)")
+    parser.add_argument("--submission-timeout", type=int, default=defaults.submission_timeout,
+                        metavar="S", help="seconds one submission may take in all "
+                                          "(default: %(default)s)")
+    parser.add_argument("--memory-mb", type=int, default=defaults.memory_mb, metavar="MB",
+                        help="address-space cap of each grading process, 0 for none "
+                             "(default: %(default)s)")
+    parser.add_argument("--max-output", type=int, default=defaults.max_output_bytes,
+                        metavar="BYTES", help="output kept per cell (default: %(default)s)")
+    options.add_db(parser)
+    options.add_course(parser)
+    options.add_out(parser, GRADING, "where grades.csv and scores.png go (default: %(default)s)")
+    parser.add_argument("--datasets", type=Path, metavar="DIR",
+                        help="datasets folder for the grading kernels (default: $CS231N_DATASETS "
+                             "or datasets/ of this repository)")
+    parser.add_argument("--keep-work", action="store_true",
+                        help="keep each student's grading folder under <out>/work/ (debugging)")
+
+
+def limits_from(args: argparse.Namespace) -> Limits:
+    for name in ("cell_timeout", "submission_timeout", "memory_mb", "max_output"):
+        if getattr(args, name) < 0:
+            raise ValueError(f"--{name.replace('_', '-')} must be >= 0, got {getattr(args, name)}")
+    return Limits(args.cell_timeout, args.submission_timeout, args.memory_mb, args.max_output)
+
+
+@options.reports(ValueError, SubmissionsError)
+def run(args: argparse.Namespace) -> int:
+    limits = limits_from(args)
+    if args.db:
+        check_db_url(args.db)
+    check_jobs(args.jobs)
+    found = select(find_submissions(args.submissions, args.id_pattern), args.student,
+                   args.submissions)
+    print(f"Preparing the course in {args.course} ...")
+    setup = prepare(args.course, args.out, args.db, datasets_dir=args.datasets or default_datasets())
+    jobs = args.jobs or default_jobs()
+    print(f"Grading {len(found)} submission(s) with {min(jobs, len(found))} parallel worker(s) ...")
+    start = time.time()
+    grade_and_report(args.submissions, setup, limits, args.jobs, args.student, args.keep_work,
+                     id_pattern=args.id_pattern)
+    print(f"Graded in {time.time() - start:.0f} s.\n")
+    print_summary(setup)
+    return 0

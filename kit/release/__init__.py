@@ -1,0 +1,1 @@
+"""Releasing: the student version of the course, written as a folder and a zip, leak-checked."""

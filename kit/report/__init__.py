@@ -1,0 +1,1 @@
+"""Reporting: the grade table, the score plot and the students' feedback, from the gradebook."""
