@@ -57,7 +57,7 @@ def _check_robust_sampling(checks, case) -> None:
 
 
 def reference_cases() -> list:
-    """Every case of kit.check_cases with its expected outputs filled in from the reference."""
+    """Every case of kit.author.check_cases with its expected outputs filled in from the reference."""
     checks = _reference_checks()
     cases = check_cases.all_cases()
     for case in cases:
