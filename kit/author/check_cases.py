@@ -1,13 +1,14 @@
 """The inputs of every check of the assignment, visible and hidden.
 
 Each ``Case`` names a check of ``cs231n.checks`` and holds its inputs; the reference outputs are
-computed from them by ``kit.reference_outputs``. Inputs come from ``np.linspace`` or a seeded
-``RandomState`` only, so the same code always gives the same cases. Hidden cases (other shapes and
+computed from them by ``kit.author.reference_outputs``. Inputs come from ``np.linspace`` or a
+seeded ``RandomState`` only, so the same code always gives the same cases. Hidden cases (other shapes and
 seeds, T = 1, repeated words, a fully masked row, huge scores, upstream gradients left unmodified,
 captions that end early) run only in the hidden part of the notebooks' test cells.
 
 ``requirements`` lists properties the reference outputs of a case must have for the case to test
-what it claims (e.g. that some sampled captions end early); ``kit.reference_outputs`` asserts them.
+what it claims (e.g. that some sampled captions end early); ``kit.author.reference_outputs``
+asserts them.
 """
 from __future__ import annotations
 

@@ -14,12 +14,13 @@ taken from a submission:
   package (and the status says so);
 - the kit's hidden-check notebook is added.
 
+This module finds the submissions and reads their packages; kit/grade/answers.py builds the
+notebooks and the whole nbgrader submission.
+
 Each step that does not go as expected adds a short note, shown in the grade table's status column.
 """
 from __future__ import annotations
 
-import copy
-import difflib
 import re
 import shutil
 import stat
@@ -27,14 +28,14 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-import nbformat
 
 from cs231n import submit
+
+from ..paths import PACKAGE
 
 MAX_FILE_BYTES = submit.MAX_FILE_BYTES      # the students' hand-in command warns about it
 MAX_SUBMISSION_BYTES = 200 * 2**20
 JUNK = {"__MACOSX", ".DS_Store", "__pycache__", ".ipynb_checkpoints", "Thumbs.db"}
-PACKAGE = "cs231n"
 SKIPPED_DIRS = {"builtin_captioning", "coco_captioning", ".git"}
 _SAFE_ID = re.compile(r"[^A-Za-z0-9_.@-]+")
 
@@ -119,7 +120,7 @@ def find_submissions(directory: Path, id_pattern: str | None = None) -> list[Sub
     return [found[key] for key in sorted(found)]
 
 
-def _is_junk(path: PurePosixPath | Path) -> bool:
+def is_junk(path: PurePosixPath | Path) -> bool:
     return any(part in JUNK or part in SKIPPED_DIRS for part in path.parts)
 
 
@@ -135,7 +136,7 @@ def extract_zip(archive: Path, dest: Path, notes: list[str]) -> bool:
     with zf:
         for info in zf.infolist():
             member = PurePosixPath(info.filename.replace("\\", "/"))
-            if info.is_dir() or _is_junk(member):
+            if info.is_dir() or is_junk(member):
                 continue
             is_link = stat.S_ISLNK(info.external_attr >> 16)
             if member.is_absolute() or ".." in member.parts or is_link:
@@ -163,7 +164,7 @@ def find_root(folder: Path) -> Path:
     folder inside it (a zip of the release folder), at most three levels down."""
     current = Path(folder)
     for _ in range(3):
-        entries = [e for e in current.iterdir() if not _is_junk(PurePosixPath(e.name))]
+        entries = [e for e in current.iterdir() if not is_junk(PurePosixPath(e.name))]
         has_notebooks = any(e.suffix == ".ipynb" for e in entries)
         if has_notebooks or (current / "cs231n").is_dir():
             return current
@@ -192,7 +193,7 @@ def copy_package(root: Path, dest: Path, course_package: Path, student_files: li
     hidden = []
     for path in sorted((root / PACKAGE).rglob("*.py")) if (root / PACKAGE).is_dir() else []:
         relative = PurePosixPath(path.relative_to(root).as_posix())
-        if _is_junk(relative) or path.is_symlink() or not path.is_file():
+        if is_junk(relative) or path.is_symlink() or not path.is_file():
             continue
         if relative.as_posix() not in student_files:
             if relative in course_files:
@@ -209,113 +210,3 @@ def copy_package(root: Path, dest: Path, course_package: Path, student_files: li
         shutil.copyfile(path, target)
     if hidden:
         notes.append(f"ignored {', '.join(hidden[:3])}: would hide a course module")
-
-
-def _grade_ids(nb) -> set[str]:
-    return {cell.metadata.get("nbgrader", {}).get("grade_id") for cell in nb.cells
-            if cell.metadata.get("nbgrader", {}).get("grade_id")}
-
-
-def _read_notebook(path: Path):
-    """(notebook, None) or (None, what is wrong with it)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        return None, f"cannot be read ({error})"
-    try:
-        nb = nbformat.reads(text, as_version=4)
-        if not isinstance(nb.get("cells"), list):
-            raise ValueError("no cells")
-        return nb, None
-    except Exception as error:  # noqa: BLE001 - nbformat raises many kinds of errors
-        first = str(error).splitlines()[0] if str(error) else type(error).__name__
-        return None, f"is not a valid notebook ({first[:80]})"
-
-
-def match_notebooks(root: Path, released: dict) -> dict[str, Path | None]:
-    """For each release notebook name, the student's notebook file: the same name, else the
-    renamed copy that shares most of its grade ids (or, without any, the most similar name)."""
-    found = {name: root / f"{name}.ipynb" for name in released
-             if (root / f"{name}.ipynb").is_file()}
-    others = [p for p in sorted(root.rglob("*.ipynb"))
-              if not _is_junk(p.relative_to(root)) and p not in found.values()]
-    readable = {p: _read_notebook(p)[0] for p in others}
-    for name in released:
-        if name in found or not others:
-            continue
-        wanted = _grade_ids(released[name])
-
-        def score(path):
-            nb = readable.get(path)
-            shared = len(wanted & _grade_ids(nb)) if nb is not None else 0
-            return shared, difflib.SequenceMatcher(None, name.lower(), path.stem.lower()).ratio()
-
-        best = max(others, key=score)
-        shared, similarity = score(best)
-        if shared > 0 or similarity >= 0.6:
-            found[name] = best
-            others.remove(best)
-    return {name: found.get(name) for name in released}
-
-
-def rebuild_notebook(release_nb, student_nb):
-    """The release notebook with the student's answer cells (solution cells with the same grade
-    id) put in; every other cell is the release's."""
-    answers = {}
-    for cell in student_nb.cells if student_nb is not None else []:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution") and meta.get("grade_id"):
-            answers.setdefault(meta["grade_id"], cell)
-    nb = copy.deepcopy(release_nb)
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution") and meta.get("grade_id") in answers:
-            cell.source = answers[meta["grade_id"]].source
-    return nb
-
-
-def assemble(submission: Submission, release_dir: Path, extra_notebooks: list[Path],
-             student_files: list[str], dest: Path, scratch: Path) -> None:
-    """Write the nbgrader submission folder dest (submitted/<student>/<assignment>/) of one
-    student from their entry, the release folder (its notebooks) and the extra notebooks the kit
-    adds; intake notes go to submission.notes."""
-    notes = submission.notes
-    if dest.exists():
-        shutil.rmtree(dest)
-    dest.mkdir(parents=True)
-    entry = submission.entry
-    if not submission.gradable:
-        return
-    if entry.is_dir():
-        root = find_root(entry)
-    else:
-        unpacked = scratch / "unpacked"
-        if unpacked.exists():
-            shutil.rmtree(unpacked)
-        unpacked.mkdir(parents=True)
-        if not extract_zip(entry, unpacked, notes):
-            submission.gradable = False
-            return
-        root = find_root(unpacked)
-
-    released = {p.stem: nbformat.read(p, as_version=4) for p in sorted(release_dir.glob("*.ipynb"))}
-    copy_package(root, dest, release_dir / PACKAGE, student_files, notes)
-    matches = match_notebooks(root, released)
-    for name, release_nb in released.items():
-        path = matches[name]
-        student_nb = None
-        if path is None:
-            notes.append(f"{name}.ipynb missing: graded the release notebook")
-        else:
-            student_nb, problem = _read_notebook(path)
-            relative = path.relative_to(root).as_posix()
-            if problem:
-                notes.append(f"{relative} {problem}: graded the release notebook")
-            elif relative != f"{name}.ipynb":
-                notes.append(f"{relative} graded as {name}.ipynb")
-        nbformat.write(rebuild_notebook(release_nb, student_nb), dest / f"{name}.ipynb")
-    for notebook in extra_notebooks:
-        shutil.copyfile(notebook, dest / notebook.name)
-    missing = [f for f in student_files if not (dest / f).is_file()]
-    if missing:
-        notes.append(f"missing {', '.join(missing)}")

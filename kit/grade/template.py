@@ -14,7 +14,8 @@ from ..author.stubs import stub_package
 from ..nbgrader_api import check, open_api, sqlite_url
 from ..paths import ASSIGNMENT, COURSE, GRADING, IGNORE, PACKAGE, REFERENCE_ONLY, ROOT
 from ..release.build import prepare_course
-from .submissions import Submission, assemble
+from .answers import assemble
+from .submissions import Submission
 
 
 @dataclass
