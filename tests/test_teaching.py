@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cs231n.captioning_solver import CaptioningSolver
+from cs231n.captioning_solver import OVERFIT_TARGETS, CaptioningSolver
 from cs231n.classifiers.rnn import CaptioningRNN
 from cs231n.coco_utils import load_coco_data
 from kit.data import teaching_figures
@@ -36,7 +36,7 @@ def test_a_one_minute_lstm_names_the_objects_and_needs_the_features(built):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("cell_type,threshold", [("rnn", 0.1), ("lstm", 0.5)])
+@pytest.mark.parametrize("cell_type,threshold", sorted(OVERFIT_TARGETS.items()))
 def test_overfit_50_captions_with_the_classic_settings(built, cell_type, threshold):
     np.random.seed(231)
     small_data = load_coco_data(base_dir=built, max_train=50)
