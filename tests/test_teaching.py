@@ -2,6 +2,7 @@
 same captioner trained on shuffled features cannot, and the classic "overfit 50 captions" exercise
 works on it with the classic settings."""
 import importlib.util
+import re
 from pathlib import Path
 
 import numpy as np
@@ -50,3 +51,20 @@ def test_overfit_50_captions_with_the_classic_settings(built, cell_type, thresho
     assert len(solver.loss_history) == 100
     assert solver.loss_history[0] > 10 * threshold
     assert solver.loss_history[-1] < threshold, solver.loss_history[-10:]
+
+
+@pytest.mark.parametrize("cell_type,notebook", [("rnn", "RNN_Captioning.ipynb"),
+                                                ("lstm", "LSTM_Captioning.ipynb")])
+def test_the_overfitting_target_is_one_number_in_notebook_readme_and_tests(cell_type, notebook):
+    """The notebook's text and its PASS/FAIL line, and the README, state OVERFIT_TARGETS."""
+    import nbformat
+    target = OVERFIT_TARGETS[cell_type]
+    nb = nbformat.read(ROOT / "assignments" / "source" / "rnn_captioning" / notebook, as_version=4)
+    text = "\n".join(cell.source for cell in nb.cells)
+    assert f"**below {target}** (`OVERFIT_TARGETS[\"{cell_type}\"]`)" in text
+    assert f'OVERFIT_TARGETS["{cell_type}"]' in "\n".join(
+        cell.source for cell in nb.cells if cell.cell_type == "code")
+    assert "below 1" not in text
+    readme = (ROOT / "README.md").read_text()
+    name = {"rnn": "vanilla RNN", "lstm": "LSTM"}[cell_type]
+    assert re.search(rf"for the {name}\s+\(target below {re.escape(str(target))}\)", readme)
