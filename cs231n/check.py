@@ -4,6 +4,7 @@
     python -m cs231n.check lstm_step_backward   # one check
     python -m cs231n.check 'rnn_*' temporal_softmax_loss
     python -m cs231n.check --list               # the checks' names
+    python -m cs231n.check rnn_step_backward --verbose   # show the gradients compared
 
 Each check prints the same PASS/FAIL lines as its notebook cell. The exit status is 0 when every
 check passed, 1 when one failed, 2 on a usage error (unknown name, missing reference outputs).
@@ -26,6 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="list the checks and the function each one tests")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="print only FAIL lines and the summary")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="under each comparison with a numerical gradient, print the "
+                             "numerical and your analytic gradient and the entries where they "
+                             "differ most")
     return parser
 
 
@@ -47,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         for line in lines:
             if not (args.quiet and line.passed):
                 print(line)
+                if args.verbose and line.gradient is not None:
+                    print(checks.gradient_detail(line))
         if not all(line.passed for line in lines):
             failed.append(name)
             print(f"  -> {checks.failure_message(name, lines)}")

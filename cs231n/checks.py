@@ -76,11 +76,13 @@ class Case:
 
 @dataclass(frozen=True)
 class Line:
-    """One comparison's outcome, printed as one line."""
+    """One comparison's outcome, printed as one line. For a comparison with a numerical gradient,
+    gradient holds (name, analytic, numerical) for ``gradient_detail``."""
     check: str
     passed: bool
     text: str
     label: str = ""
+    gradient: tuple | None = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
         where = f" [{self.label}]" if self.label else ""
@@ -140,6 +142,40 @@ def _compare(name: str, got, expected, against: str, tol: float) -> tuple[bool, 
     err = scaled_error(got, expected)
     passed = bool(err <= tol)  # NaN fails
     return passed, f"{name} vs {against}, error {err:.1e} (threshold {tol:.0e})"
+
+
+def _compare_numerical(name: str, got, numerical: np.ndarray) -> tuple[bool, str, tuple]:
+    """(passed, text, (name, analytic, numerical)) for a gradient compared with a numerical one."""
+    return (*_compare(name, got, numerical, "numerical gradient", TOL_NUMERICAL),
+            (name, got, numerical))
+
+
+def gradient_detail(line: Line, worst: int = 3) -> str:
+    """What ``python -m cs231n.check --verbose`` shows under a line that compares a gradient with a
+    numerical one: both gradients and the entries where they differ most ('' for other lines)."""
+    if line.gradient is None:
+        return ""
+    name, analytic, numerical = line.gradient
+    numerical = np.asarray(numerical, dtype=np.float64)
+    show = lambda a: np.array2string(a, precision=4, threshold=24, edgeitems=2,  # noqa: E731
+                                     max_line_width=96).replace("\n", "\n      ")
+    out = [f"    numerical {name}, shape {numerical.shape}:", "      " + show(numerical)]
+    try:
+        analytic = np.asarray(analytic, dtype=np.float64)
+    except (TypeError, ValueError):
+        return "\n".join(out + [f"    analytic {name}: not an array"])
+    out += [f"    analytic {name}, shape {analytic.shape}:", "      " + show(analytic)]
+    if analytic.shape != numerical.shape or numerical.size == 0:
+        return "\n".join(out)
+    difference = np.abs(analytic - numerical)
+    difference = np.where(np.isnan(difference), np.inf, difference)
+    out.append(f"    largest differences (of {numerical.size} entries):")
+    for flat in np.argsort(difference, axis=None, kind="stable")[::-1][:worst]:
+        index = np.unravel_index(flat, numerical.shape)
+        out.append(f"      {name}[{', '.join(str(int(i)) for i in index)}]: numerical "
+                   f"{numerical[index]: .6e}, analytic {analytic[index]: .6e}, difference "
+                   f"{difference[index]:.1e}")
+    return "\n".join(out)
 
 
 def _compare_reference(case: Case, name: str, got, expected: np.ndarray) -> tuple[bool, str]:
@@ -245,8 +281,7 @@ def _backward_check(forward: str, args: tuple, outputs: tuple, backward: str, up
 
         for grad_name, arg in zip(grads, wrt):
             numerical = eval_numerical_gradient(weighted_sum, inputs[arg], verbose=False)
-            yield _compare(grad_name, got[grad_name], numerical, "numerical gradient",
-                           TOL_NUMERICAL)
+            yield _compare_numerical(grad_name, got[grad_name], numerical)
 
     return Check(backward, fix or f"{backward} in cs231n/rnn_layers.py", compute, extras,
                  after=after)
@@ -271,7 +306,7 @@ def _softmax_loss_check() -> Check:
         x, y, mask = _copies(case.inputs[k] for k in ("x", "y", "mask"))
         numerical = eval_numerical_gradient(lambda _: float(loss_and_grad(x, y, mask)[0]), x,
                                             verbose=False)
-        yield _compare("dx", got["dx"], numerical, "numerical gradient", TOL_NUMERICAL)
+        yield _compare_numerical("dx", got["dx"], numerical)
 
     return Check(name, f"{name} in cs231n/rnn_layers.py", compute, extras)
 
@@ -332,8 +367,7 @@ def _model_gradient_check(cell_type: str, after: tuple) -> Check:
             for key in PARAM_NAMES:
                 f = lambda _: float(_model_loss(model, case)[0])  # noqa: E731
                 numerical = eval_numerical_gradient(f, model.params[key], verbose=False)
-                yield _compare(f"grads['{key}']", grads.get(key), numerical, "numerical gradient",
-                               TOL_NUMERICAL)
+                yield _compare_numerical(f"grads['{key}']", grads.get(key), numerical)
         except _ContractError as e:
             yield False, str(e)
 
@@ -525,8 +559,8 @@ def compare_output(case: Case, name: str, got, expected: np.ndarray) -> tuple[bo
 def _run_case(case: Case) -> Iterator[Line]:
     spec = CHECKS[case.check]
 
-    def line(passed, text):
-        return Line(spec.name, bool(passed), text, case.label)
+    def line(passed, text, gradient=None):
+        return Line(spec.name, bool(passed), text, case.label, gradient)
     try:
         got = spec.compute(case)
     except _ContractError as e:
@@ -536,8 +570,8 @@ def _run_case(case: Case) -> Iterator[Line]:
         yield line(*compare_output(case, name, got.get(name), expected))
     if spec.extras is not None:
         try:
-            for passed, text in spec.extras(case, got):
-                yield line(passed, text)
+            for comparison in spec.extras(case, got):
+                yield line(*comparison)
         except _ContractError as e:
             yield line(False, str(e))
 

@@ -6,8 +6,9 @@ Every layer has a forward function that returns ``(out, cache)`` and a backward 
 ``(dout, cache)``. The cache holds whatever the backward pass needs; nothing outside this file looks
 inside it. A backward function never modifies the upstream gradient it is given.
 
-You write the bodies between ``### BEGIN SOLUTION`` and ``### END SOLUTION``. Keep the functions
-vectorised: no Python loops over the batch or the hidden units (a loop over time steps is fine).
+The notebooks give the equations of each layer. Your code goes in place of each
+``# YOUR CODE HERE`` stub. Keep the functions vectorised: no Python loops over the batch or
+the hidden units (a loop over time steps is fine).
 """
 import numpy as np
 
@@ -43,9 +44,9 @@ def affine_backward(dout, cache):
 
 
 def rnn_step_forward(x, prev_h, Wx, Wh, b):
-    """One time step of a vanilla RNN with a tanh activation:
-
-        next_h = tanh(x Wx + prev_h Wh + b)
+    """Forward pass of one time step of a vanilla RNN with a tanh activation (the equation is in
+    the notebook). The minibatch has N examples, the input dimension is D, the hidden state has H
+    values.
 
     Inputs:
     - x: input data for this time step, (N, D)
@@ -54,7 +55,8 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
     - Wh: hidden-to-hidden weights, (H, H)
     - b: biases, (H,)
 
-    Returns (next_h, cache) with next_h of shape (N, H).
+    Returns (next_h, cache): next_h of shape (N, H), and cache, whatever values
+    ``rnn_step_backward`` needs (nothing else reads it).
     """
     ### BEGIN SOLUTION
     next_h = np.tanh(x.dot(Wx) + prev_h.dot(Wh) + b)
@@ -66,8 +68,8 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
 def rnn_step_backward(dnext_h, cache):
     """Backward pass of one vanilla RNN step.
 
-    With a = x Wx + prev_h Wh + b and next_h = tanh(a): da = dnext_h * (1 - next_h**2), then
-    dx = da Wx^T, dprev_h = da Wh^T, dWx = x^T da, dWh = prev_h^T da, db = sum of da over the batch.
+    Hint: the derivative of tanh is tanh'(a) = 1 - tanh(a)^2, and tanh(a) is an output you already
+    computed in the forward pass.
 
     Inputs:
     - dnext_h: gradient of the loss with respect to next_h, (N, H)
@@ -88,7 +90,8 @@ def rnn_step_backward(dnext_h, cache):
 
 
 def rnn_forward(x, h0, Wx, Wh, b):
-    """A vanilla RNN run over a whole sequence: h_t = tanh(x_t Wx + h_{t-1} Wh + b).
+    """Forward pass of a vanilla RNN over a whole sequence of T inputs, one ``rnn_step_forward``
+    per time step, starting from the initial hidden state h0.
 
     Inputs:
     - x: input data for the whole sequence, (N, T, D)
@@ -97,7 +100,8 @@ def rnn_forward(x, h0, Wx, Wh, b):
     - Wh: hidden-to-hidden weights, (H, H)
     - b: biases, (H,)
 
-    Returns (h, cache): h (N, T, H) holds the T new hidden states (h_1 ... h_T), not h0.
+    Returns (h, cache): h (N, T, H) holds the T new hidden states (h_1 ... h_T), not h0; cache
+    holds what ``rnn_backward`` needs.
     """
     ### BEGIN SOLUTION
     N, T, _ = x.shape
@@ -119,7 +123,8 @@ def rnn_backward(dh, cache):
       h_t from step t+1 is not in dh: add it here as you go back in time.
     - cache: from ``rnn_forward``
 
-    Returns (dx, dh0, dWx, dWh, db) with the shapes of (x, h0, Wx, Wh, b).
+    Returns (dx, dh0, dWx, dWh, db) with the shapes of (x, h0, Wx, Wh, b). The weights are shared
+    by all time steps: their gradients add up over the steps.
     """
     ### BEGIN SOLUTION
     x, h0, Wx, Wh, h = cache
@@ -142,13 +147,15 @@ def rnn_backward(dh, cache):
 
 
 def word_embedding_forward(x, W):
-    """Word embeddings: look up the vector of each word, out[n, t] = W[x[n, t]].
+    """Forward pass of word embeddings: each word index is replaced by its word vector, the row of
+    W with that index. N sequences of T words, a vocabulary of V words, vectors of size D.
 
     Inputs:
     - x: integer word indices, (N, T), each in [0, V)
     - W: word vectors, one row per word, (V, D)
 
-    Returns (out, cache) with out of shape (N, T, D).
+    Returns (out, cache): out (N, T, D), the word vector of every position; cache holds what
+    ``word_embedding_backward`` needs.
     """
     ### BEGIN SOLUTION
     out = W[x]
@@ -160,8 +167,8 @@ def word_embedding_forward(x, W):
 def word_embedding_backward(dout, cache):
     """Backward pass of ``word_embedding_forward``.
 
-    Each word's row of dW is the sum of dout over every position that used that word (a word that
-    appears twice gets both gradients: see ``np.add.at``).
+    A word that appears at several positions gets the gradients of all of them, and a word that
+    appears nowhere gets zeros. Hint: look up ``np.add.at``.
 
     Inputs:
     - dout: upstream gradient, (N, T, D)
@@ -187,13 +194,12 @@ def sigmoid(x):
 
 
 def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
-    """One time step of an LSTM.
+    """Forward pass of one time step of an LSTM (the equations are in the notebook). The input
+    dimension is D, the hidden and cell states have H values, the minibatch N examples.
 
-    a = x Wx + prev_h Wh + b is cut into four blocks of H columns, in the order i, f, o, g:
-        i = sigmoid(a_i)   input gate       f = sigmoid(a_f)   forget gate
-        o = sigmoid(a_o)   output gate      g = tanh(a_g)      candidate cell values
-        next_c = f * prev_c + i * g
-        next_h = o * tanh(next_c)
+    The activation vector of size 4H is cut into four consecutive blocks of H values, in the order
+    input gate i, forget gate f, output gate o, candidate values g. Use ``sigmoid`` (above), which
+    is numerically stable.
 
     Inputs:
     - x: input data for this time step, (N, D)
@@ -203,7 +209,8 @@ def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
     - Wh: hidden-to-hidden weights, (H, 4H)
     - b: biases, (4H,)
 
-    Returns (next_h, next_c, cache), both states of shape (N, H).
+    Returns (next_h, next_c, cache): both states of shape (N, H), and cache, whatever values
+    ``lstm_step_backward`` needs.
     """
     ### BEGIN SOLUTION
     H = prev_h.shape[1]
@@ -222,10 +229,9 @@ def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
 def lstm_step_backward(dnext_h, dnext_c, cache):
     """Backward pass of one LSTM step.
 
-    The cell state receives gradient from next_h and from the next step:
-        dc = dnext_c + dnext_h * o * (1 - tanh(next_c)**2)
-    then di = dc * g, df = dc * prev_c, do = dnext_h * tanh(next_c), dg = dc * i, dprev_c = dc * f,
-    and each gate's pre-activation gradient goes through its sigmoid (s (1 - s)) or tanh (1 - g**2).
+    Hints: the cell state next_c receives gradient from two places, the next time step (dnext_c)
+    and next_h. The sigmoid's derivative is sigmoid(z) (1 - sigmoid(z)), tanh's is
+    1 - tanh(z)^2. The gradient of the activation vector has its four blocks in the order i, f, o, g.
 
     Inputs:
     - dnext_h: gradient with respect to next_h, (N, H)
@@ -254,8 +260,9 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
 
 
 def lstm_forward(x, h0, Wx, Wh, b):
-    """An LSTM run over a whole sequence. The initial cell state c0 is zeros; the cell states stay
-    inside the layer.
+    """Forward pass of an LSTM over a whole sequence of T inputs, one ``lstm_step_forward`` per
+    time step. The initial cell state c0 is zeros; the cell states stay inside the layer (keep what
+    ``lstm_backward`` needs in the cache).
 
     Inputs:
     - x: input data, (N, T, D)
@@ -352,12 +359,10 @@ def temporal_affine_backward(dout, cache):
 
 
 def temporal_softmax_loss(x, y, mask, verbose=False):
-    """Softmax cross-entropy summed over time steps and averaged over the batch:
-
-        loss = -(1/N) * sum_{n,t} mask[n, t] * log softmax(x[n, t])[y[n, t]]
-
-    Note the normalisation: divide by N, the number of sequences, not by the number of unmasked
-    words. Masked positions (mask False, e.g. <NULL> padding) add nothing to the loss or gradient.
+    """Softmax cross-entropy loss over a sequence of scores (the equation is in the notebook):
+    summed over the time steps and averaged over the batch. Note the normalisation: divide by N,
+    the number of sequences, not by the number of unmasked words. Masked positions (mask False,
+    e.g. <NULL> padding) add nothing to the loss or the gradient. Large scores must not overflow.
 
     Inputs:
     - x: scores, (N, T, V)

@@ -26,7 +26,7 @@ PACKAGE_CHECKS_RUNNER = "package_checks_runner.py"       # run in a process with
 REFERENCE_ONLY = (HIDDEN_NOTEBOOK, PACKAGE_CHECKS, PACKAGE_CHECKS_RUNNER)
 
 # What copies of a course folder leave out.
-IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
+IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "rnn_val_loss.npz")
 
 
 def default_datasets() -> Path:

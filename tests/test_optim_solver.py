@@ -1,6 +1,8 @@
 """Update rules (cs231n/optim.py) against torch.optim step for step and against the classic
 notebooks' checks, and CaptioningSolver's contract: iterations, learning-rate decay, per-parameter
 configs, seeding, validation loss, clear errors, and overfitting a small problem."""
+import time
+
 import numpy as np
 import pytest
 import torch
@@ -342,3 +344,36 @@ def test_verbose_prints_every_print_every(capsys):
         "(Iteration 1 / 10", "(Iteration 5 / 10", "(Iteration 9 / 10"]
     CaptioningSolver(RecordingModel(), make_data(), num_epochs=1, verbose=False).train()
     assert capsys.readouterr().out == ""
+
+
+class SlowModel(RecordingModel):
+    """A RecordingModel whose every call takes 20 ms."""
+
+    def loss(self, features, captions):
+        time.sleep(0.02)
+        return super().loss(features, captions)
+
+
+def test_time_budget_stops_training_and_measures_the_val_loss_where_it_stopped():
+    model = SlowModel()
+    solver = CaptioningSolver(model, make_data(num_train=100, num_val=4), batch_size=10,
+                              num_epochs=100, time_budget=0.3, num_val_samples=4, verbose=False)
+    start = time.perf_counter()
+    solver.train()
+    assert time.perf_counter() - start < 2
+    done = len(solver.loss_history)
+    assert 10 <= done < 1000 and solver.stopped_early
+    # one val loss per finished epoch (10 iterations) and one where it stopped
+    expected = list(range(10, done, 10)) + ([done] if done % 10 else [])
+    assert solver.val_loss_iterations == expected
+    assert len(solver.val_loss_history) == len(expected)
+
+
+def test_without_time_budget_or_within_it_training_runs_in_full():
+    for budget in (None, 60.0):
+        solver = CaptioningSolver(RecordingModel(), make_data(num_train=20), batch_size=10,
+                                  num_epochs=3, time_budget=budget, num_val_samples=4,
+                                  verbose=False)
+        solver.train()
+        assert len(solver.loss_history) == 6 and not solver.stopped_early
+        assert solver.val_loss_iterations == [2, 4, 6]

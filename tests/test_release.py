@@ -128,6 +128,18 @@ def test_a_planted_solution_line_is_caught(built, tmp_path, relative):
     assert [str(p) for p in problems] == [f"{relative}: holds the solution line '{secret}'"]
 
 
+def test_a_solution_formula_planted_in_a_docstring_is_caught(built, tmp_path):
+    """A solution expression rewritten in a docstring (other spacing, @ for .dot) is a leak."""
+    repo, course_dir, result = built
+    copy = shutil.copytree(result.folder, tmp_path / "rnn_captioning")
+    expressions = leaks.secret_expressions(leaks.walk_folder(repo / "cs231n"))
+    expression = max(expressions, key=len)
+    spaced = expression.replace("*", " * ").replace("+", " + ").replace("@", " @ ")
+    plant(copy, "cs231n/rnn_layers.py", f'\n"""Hint: {spaced}"""\n')
+    problems = [str(p) for p in release.check_release(copy, course_dir)]
+    assert problems == [f"cs231n/rnn_layers.py: holds the solution expression '{expression}'"]
+
+
 def test_a_notebook_answer_planted_in_a_notebook_is_caught(built, tmp_path):
     _, course_dir, result = built
     copy = shutil.copytree(result.folder, tmp_path / "rnn_captioning")

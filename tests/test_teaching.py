@@ -2,12 +2,13 @@
 same captioner trained on shuffled features cannot, and the classic "overfit 50 captions" exercise
 works on it with the classic settings."""
 import importlib.util
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from cs231n.captioning_solver import CaptioningSolver
+from cs231n.captioning_solver import OVERFIT_TARGETS, CaptioningSolver
 from cs231n.classifiers.rnn import CaptioningRNN
 from cs231n.coco_utils import load_coco_data
 from kit.author.data import teaching_figures
@@ -36,7 +37,7 @@ def test_a_one_minute_lstm_names_the_objects_and_needs_the_features(built):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("cell_type,threshold", [("rnn", 0.1), ("lstm", 0.5)])
+@pytest.mark.parametrize("cell_type,threshold", sorted(OVERFIT_TARGETS.items()))
 def test_overfit_50_captions_with_the_classic_settings(built, cell_type, threshold):
     np.random.seed(231)
     small_data = load_coco_data(base_dir=built, max_train=50)
@@ -50,3 +51,20 @@ def test_overfit_50_captions_with_the_classic_settings(built, cell_type, thresho
     assert len(solver.loss_history) == 100
     assert solver.loss_history[0] > 10 * threshold
     assert solver.loss_history[-1] < threshold, solver.loss_history[-10:]
+
+
+@pytest.mark.parametrize("cell_type,notebook", [("rnn", "RNN_Captioning.ipynb"),
+                                                ("lstm", "LSTM_Captioning.ipynb")])
+def test_the_overfitting_target_is_one_number_in_notebook_readme_and_tests(cell_type, notebook):
+    """The notebook's text and its PASS/FAIL line, and the README, state OVERFIT_TARGETS."""
+    import nbformat
+    target = OVERFIT_TARGETS[cell_type]
+    nb = nbformat.read(ROOT / "assignments" / "source" / "rnn_captioning" / notebook, as_version=4)
+    text = "\n".join(cell.source for cell in nb.cells)
+    assert f"**below {target}** (`OVERFIT_TARGETS[\"{cell_type}\"]`)" in text
+    assert f'OVERFIT_TARGETS["{cell_type}"]' in "\n".join(
+        cell.source for cell in nb.cells if cell.cell_type == "code")
+    assert "below 1" not in text
+    readme = (ROOT / "README.md").read_text()
+    name = {"rnn": "vanilla RNN", "lstm": "LSTM"}[cell_type]
+    assert re.search(rf"for the {name}\s+\(target below {re.escape(str(target))}\)", readme)

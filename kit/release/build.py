@@ -53,9 +53,11 @@ def prepare_course(course_dir: Path = COURSE, db_url: str | None = None,
 
 
 def release_problems(files: list[tuple[str, bytes]], secrets: set[str],
-                     student_files: list[str], notebooks: list[str]) -> list[leaks.Leak]:
-    """Leaks and missing files of a release given as (path relative to the assignment, content)."""
-    problems = leaks.find_leaks(files, secrets, REFERENCE_ONLY)
+                     student_files: list[str], notebooks: list[str],
+                     expressions: set[str] = frozenset()) -> list[leaks.Leak]:
+    """Leaks and missing files of a release given as (path relative to the assignment, content);
+    secrets are the secret lines, expressions the secret expressions (kit.leaks)."""
+    problems = leaks.find_leaks(files, secrets, REFERENCE_ONLY, expressions)
     for path, data in files:
         if path == REFERENCE_OUTPUTS.as_posix():
             hidden = reference_outputs.hidden_case_count(data)
@@ -105,12 +107,14 @@ def build_release(course_dir: Path = COURSE, out_dir: Path = RELEASE,
     shutil.copy2(root / "requirements.txt", tmp / "requirements.txt")
 
     secrets = leaks.secret_lines(leaks.walk_folder(source))
-    problems = release_problems(list(leaks.walk_folder(tmp)), secrets, student_files, notebooks)
+    expressions = leaks.secret_expressions(leaks.walk_folder(source))
+    problems = release_problems(list(leaks.walk_folder(tmp)), secrets, student_files, notebooks,
+                                expressions)
     archive, tmp_archive = out_dir / f"{name}.zip", out_dir / f".{name}.zip.tmp"
     if not problems:
         _zip_folder(tmp, tmp_archive, name)
         zipped = _strip_top(list(leaks.walk_zip(tmp_archive)), name)
-        problems = release_problems(zipped, secrets, student_files, notebooks)
+        problems = release_problems(zipped, secrets, student_files, notebooks, expressions)
     if problems:
         shutil.rmtree(tmp)
         tmp_archive.unlink(missing_ok=True)
@@ -135,10 +139,11 @@ def check_release(folder: Path, course_dir: Path = COURSE) -> list[leaks.Leak]:
         raise ReleaseError(f"{folder} is neither a folder nor a zip: pass the release folder "
                            f"({ASSIGNMENT}/) or its zip")
     secrets = leaks.secret_lines(leaks.walk_folder(source))
+    expressions = leaks.secret_expressions(leaks.walk_folder(source))
     folder = Path(folder)
     if folder.suffix == ".zip":
         files = _strip_top(list(leaks.walk_zip(folder)), ASSIGNMENT)
     else:
         files = list(leaks.walk_folder(folder))
     return release_problems(files, secrets, course.student_files(source),
-                            course.notebook_names(source))
+                            course.notebook_names(source), expressions)

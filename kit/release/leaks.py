@@ -5,13 +5,24 @@ The *secret lines* are the lines of every solution region of the course source: 
 whole solution cells without markers, and ``### BEGIN HIDDEN TESTS`` regions. A line counts as
 secret only if it says something: lines shorter than MIN_SECRET characters (``else:``, ``break``)
 and lines that also appear outside every solution region of the source (so students see them
-anyway) are left out. The release leaks if any file in it (a folder or a zip) contains a secret
-line, holds a marker line, or is a reference-only file.
+anyway) are left out.
+
+The *secret expressions* are the formulas inside the secret lines that are Python code
+(``dnext_h * (1 - next_h * next_h)``, ``da.dot(Wx.T)``): every sub-expression that computes
+something and is at least MIN_EXPRESSION characters long once normalised, unless the public part
+of the source has it too. Normalised means: without spaces, with ``a.dot(b)`` and
+``np.dot(a, b)`` written ``a@b`` and ``x**2`` written ``x*x``, so a formula copied into a
+docstring with other spacing or another spelling of the product is still found.
+
+The release leaks if any file in it (a folder or a zip) contains a secret line or a secret
+expression, holds a marker line, or is a reference-only file.
 """
 from __future__ import annotations
 
+import ast
 import fnmatch
 import json
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -20,6 +31,7 @@ from typing import Iterable, Iterator
 from ..author import stubs
 
 MIN_SECRET = 10
+MIN_EXPRESSION = 12
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 MARKERS = (stubs.BEGIN, stubs.END, HIDDEN_BEGIN, HIDDEN_END)
 
@@ -115,11 +127,101 @@ def secret_lines(source_files: Iterable[tuple[str, bytes]]) -> set[str]:
             if len(line) >= MIN_SECRET and line not in MARKERS and line not in public_text}
 
 
+_SIMPLE_OPERAND = r"[\w.]+(?:\[[^\[\]()]*\])*"
+_METHOD_DOT = re.compile(r"\.dot\((" + _SIMPLE_OPERAND + r")\)")
+_FUNCTION_DOT = re.compile(r"(?<![\w.])(?:np\.|numpy\.)?dot\((" + _SIMPLE_OPERAND + r"),("
+                           + _SIMPLE_OPERAND + r")\)")
+
+
+_SQUARE = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\*\*2(?![\d.])")
+
+
+def normalise(text: str) -> str:
+    """Text without whitespace, with ``a.dot(b)`` and ``np.dot(a, b)`` written ``a@b`` (b being a
+    name, an attribute or a subscript: the spelling of a matrix product in the course's code) and
+    ``x**2`` written ``x*x``."""
+    text = re.sub(r"\s+", "", text)
+    text = _SQUARE.sub(r"\1*\1", text)
+    previous = None
+    while previous != text:
+        previous = text
+        text = _FUNCTION_DOT.sub(r"\1@\2", _METHOD_DOT.sub(r"@\1", text))
+    return text
+
+
+class _DotToMatmul(ast.NodeTransformer):
+    """Rewrite ``a.dot(b)`` and ``np.dot(a, b)`` as ``a @ b``."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "dot" and not node.keywords:
+            if len(node.args) == 1 and not (isinstance(func.value, ast.Name)
+                                            and func.value.id in ("np", "numpy")):
+                return ast.BinOp(func.value, ast.MatMult(), node.args[0])
+            if len(node.args) == 2 and isinstance(func.value, ast.Name) \
+                    and func.value.id in ("np", "numpy"):
+                return ast.BinOp(node.args[0], ast.MatMult(), node.args[1])
+        return node
+
+
+_OPERATORS = (ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp)
+_FORMULA_NODES = _OPERATORS + (ast.Call, ast.Subscript)
+
+
+def _is_formula(node: ast.AST) -> bool:
+    """An operator, or a call or subscript with an operator inside (not ``np.zeros_like(h)``)."""
+    return isinstance(node, _FORMULA_NODES) and any(
+        isinstance(inner, _OPERATORS) for inner in ast.walk(node))
+
+
+def _parse_line(line: str) -> ast.AST | None:
+    """The syntax tree of one stripped line of code (a block opener gets a ``pass`` body), or None
+    when the line is not Python."""
+    for text in (line, line + " pass"):
+        try:
+            return ast.parse(text)
+        except SyntaxError:
+            continue
+    return None
+
+
+def line_expressions(line: str) -> set[str]:
+    """The normalised formulas of one line of code: every sub-expression that computes something
+    with an operator (see _is_formula), at least MIN_EXPRESSION characters long."""
+    tree = _parse_line(line.strip())
+    if tree is None:
+        return set()
+    tree = _DotToMatmul().visit(tree)
+    found = set()
+    for node in ast.walk(tree):
+        if _is_formula(node):
+            text = normalise(ast.unparse(node))
+            if len(text) >= MIN_EXPRESSION:
+                found.add(text)
+    return found
+
+
+def secret_expressions(source_files: Iterable[tuple[str, bytes]]) -> set[str]:
+    """The secret expressions (normalised) of a course source, given as (path, content) pairs."""
+    secret, public = [], []
+    for path, data in source_files:
+        for text, whole_cell in file_texts(path, data):
+            inside, outside = _split_source(text.splitlines(), whole_cell)
+            secret.extend(inside)
+            public.extend(outside)
+    public_text = normalise("\n".join(public))
+    candidates = set().union(*(line_expressions(line) for line in secret))
+    return {expression for expression in candidates if expression not in public_text}
+
+
 def find_leaks(release_files: Iterable[tuple[str, bytes]], secrets: set[str],
-               reference_only: Iterable[str] = ()) -> list[Leak]:
+               reference_only: Iterable[str] = (), expressions: set[str] = frozenset()
+               ) -> list[Leak]:
     """Every problem of a release given as (path, content) pairs: reference-only files (paths or
-    glob patterns relative to the assignment folder, matched at any depth), marker lines and
-    secret lines."""
+    glob patterns relative to the assignment folder, matched at any depth), marker lines, secret
+    lines and secret expressions (normalised, see ``normalise``; an expression is reported only
+    where it is not part of a secret line or a longer expression already reported)."""
     patterns = list(reference_only)
     leaks = []
     for path, data in release_files:
@@ -133,6 +235,14 @@ def find_leaks(release_files: Iterable[tuple[str, bytes]], secrets: set[str],
             for marker in MARKERS:
                 if marker in lines:
                     leaks.append(Leak(path, f"holds the marker line '{marker}'"))
-            for secret in sorted(s for s in secrets if s in text):
+            found = sorted(s for s in secrets if s in text)
+            for secret in found:
                 leaks.append(Leak(path, f"holds the solution line '{secret}'"))
+            for secret in found:
+                text = text.replace(secret, "")
+            normalised = normalise(text)
+            present = [e for e in expressions if e in normalised]
+            for expression in sorted(e for e in present
+                                     if not any(e != other and e in other for other in present)):
+                leaks.append(Leak(path, f"holds the solution expression '{expression}'"))
     return leaks
