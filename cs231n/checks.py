@@ -427,6 +427,11 @@ CHECKS: dict[str, Check] = {c.name: c for c in (
     _model_sample_check("lstm", ("lstm_step_forward",)),
 )}
 
+# The character-level language model's checks (CharRNN_Language_Model.ipynb).
+from .char_checks import char_checks  # noqa: E402  (it builds on the helpers above)
+
+CHECKS.update((c.name, c) for c in char_checks())
+
 
 # --------------------------------------------------------------------------------------------
 # The reference outputs file

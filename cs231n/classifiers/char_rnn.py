@@ -153,13 +153,12 @@ class CharRNN:
         - state: (hT, cT), the hidden and cell states of every layer after the last position,
           arrays (L, N, H); cT is zeros for rnn
         """
-        N, T = x.shape
-        zero_h, zero_c = self.initial_state(N)
-        h0 = zero_h if h0 is None else h0
-        c0 = zero_c if c0 is None else c0
+        zero_h, zero_c = self.initial_state(x.shape[0])
         loss, grads = 0.0, {}
         hT, cT = np.zeros_like(zero_h), np.zeros_like(zero_c)
         ### BEGIN SOLUTION
+        h0 = zero_h if h0 is None else h0
+        c0 = zero_c if c0 is None else c0
         layer_in, embed_cache = word_embedding_forward(x, self.params["W_embed"])
         caches = []
         for layer in range(self.num_layers):
