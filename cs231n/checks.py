@@ -573,6 +573,12 @@ def run(name: str, hidden: bool = False, path: Path | str | None = None) -> list
     return run_cases(cases)
 
 
+def has_cases(name: str, path: Path | str | None = None) -> bool:
+    """Whether the reference outputs hold visible cases of a check (a course that leaves a
+    notebook out leaves its checks without cases)."""
+    return any(c.check == _known(name) and not c.hidden for c in load_cases(path))
+
+
 def failure_message(name: str, lines: list[Line]) -> str:
     """What to do about a failed check."""
     spec = CHECKS[name]

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable
 
-from . import atomic, stubs
+from . import atomic, course_config, stubs
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "rnn_captioning"
@@ -65,6 +65,7 @@ def build_course(course_dir: Path = COURSE, root: Path = ROOT,
         for script in sorted((root / "datasets").glob(pattern)):
             shutil.copy2(script, datasets / script.name)
     (write_support or _reference_outputs)(source)
+    course_config.apply(source, course_config.load(root))
     write_hidden_notebook(source)
     write_config(Path(course_dir), root, student_files(source))
     return source

@@ -26,7 +26,7 @@ from kit import course, release
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "assignments" / "source" / course.ASSIGNMENT
-NOTEBOOKS = ["RNN_Captioning.ipynb", "LSTM_Captioning.ipynb"]
+NOTEBOOKS = ["RNN_Captioning.ipynb", "LSTM_Captioning.ipynb", "CharRNN_Language_Model.ipynb"]
 PROVIDED = {"temporal_affine_forward", "temporal_affine_backward"}
 TOTAL_POINTS = 30
 STUDENT_ERRORS = {"NotImplementedError", "CheckFailed"}

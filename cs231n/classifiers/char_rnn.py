@@ -271,7 +271,7 @@ def lstm_sequence_backward(dh, cache):
     steps, x_shape, wx_shape, wh_shape, b_shape = cache
     T = x_shape[1]
     dx = np.zeros(x_shape, dtype=dh.dtype)
-    dWx, dWh, db = np.zeros(wx_shape), np.zeros(wh_shape), np.zeros(b_shape)
+    dWx, dWh, db = (np.zeros(s, dtype=dh.dtype) for s in (wx_shape, wh_shape, b_shape))
     dh0, dprev_c = np.zeros_like(dh[:, 0]), np.zeros_like(dh[:, 0])
     for t in reversed(range(T)):
         dx[:, t], dh0, dprev_c, dWx_t, dWh_t, db_t = lstm_step_backward(
