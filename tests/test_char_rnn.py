@@ -169,3 +169,31 @@ def test_a_bad_course_setting_is_a_clear_error(tmp_path):
     (tmp_path / "assignments" / "course.toml").write_text("notebooks = [\n")
     with pytest.raises(course_config.CourseConfigError, match="not valid TOML"):
         course_config.load(tmp_path)
+
+
+@pytest.mark.slow
+def test_a_captioning_only_course_leaves_the_language_model_out(tmp_path):
+    from cs231n.checks import load_cases
+    from kit import course
+
+    root = tmp_path / "repo"
+    for folder in ("assignments", "cs231n", "datasets"):
+        shutil.copytree(ROOT / folder, root / folder,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.npz", "builtin_captioning",
+                                                      "coco_captioning"))
+    toml = root / "assignments" / "course.toml"
+    toml.write_text(toml.read_text().replace(', "CharRNN_Language_Model"]', "]"))
+    source = course.build_course(tmp_path / "course", root=root)
+    assert sorted(p.name for p in source.glob("*.ipynb")) == [
+        "LSTM_Captioning.ipynb", "Package_Checks.ipynb", "RNN_Captioning.ipynb"]
+    assert not (source / "cs231n" / "classifiers" / "char_rnn.py").exists()
+    assert not (source / "datasets" / "get_tiny_shakespeare.py").exists()
+    kept = {case.check for case in load_cases(source / "cs231n" / "reference_outputs.npz")}
+    assert kept and not kept & CHAR_CHECKS
+    assert "char_rnn" not in (source / "Package_Checks.ipynb").read_text()
+    assert "char_rnn.py" not in (tmp_path / "course" / "nbgrader_config.py").read_text()
+    # The terminal checker runs every check of this course, and only those.
+    result = subprocess.run([sys.executable, "-m", "cs231n.check", "-q"], cwd=source,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{len(kept)} of {len(kept)} checks passed" in result.stdout
