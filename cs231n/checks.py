@@ -461,6 +461,11 @@ CHECKS: dict[str, Check] = {c.name: c for c in (
     _model_sample_check("lstm", ("lstm_step_forward",)),
 )}
 
+# The character-level language model's checks (CharRNN_Language_Model.ipynb).
+from .char_checks import char_checks  # noqa: E402  (it builds on the helpers above)
+
+CHECKS.update((c.name, c) for c in char_checks())
+
 
 # --------------------------------------------------------------------------------------------
 # The reference outputs file
@@ -600,6 +605,12 @@ def run(name: str, hidden: bool = False, path: Path | str | None = None) -> list
         raise ReferenceOutputsError(f"The reference outputs have no case for {name}. "
                                     f"{_HOW_TO_REBUILD}")
     return run_cases(cases)
+
+
+def has_cases(name: str, path: Path | str | None = None) -> bool:
+    """Whether the reference outputs hold visible cases of a check (a course that leaves a
+    notebook out leaves its checks without cases)."""
+    return any(c.check == _known(name) and not c.hidden for c in load_cases(path))
 
 
 def failure_message(name: str, lines: list[Line]) -> str:

@@ -28,7 +28,9 @@ from kit.author.reference_outputs import write_reference_outputs
 ROOT = Path(__file__).resolve().parent.parent
 CLASSIC = Path(__file__).resolve().parent / "classic_solution"
 PROVIDED = {"temporal_affine_forward", "temporal_affine_backward"}
-LSTM_CHECKS = {name for name in checks.CHECKS if "lstm" in name}
+LSTM_CHECKS = {name for name in checks.CHECKS if "lstm" in name} | {
+    # the language model's checks run LSTM cases too
+    "char_rnn_loss", "char_rnn_gradient", "char_rnn_tbptt", "char_rnn_sample"}
 
 # A realistic bug each, appended to a copy of cs231n/rnn_layers.py. Each keeps the correct function
 # under another name and redefines the public one, so the package's other code calls the buggy one.
@@ -161,7 +163,8 @@ def test_loss_averaged_over_tokens_fails_exactly_the_loss_checks(tmp_path, refer
     assert result.returncode == 1 and result.stderr == ""
     # The gradient checks still pass: the buggy loss and its gradient agree with each other.
     assert failed_checks(result.stdout) == {"temporal_softmax_loss", "captioning_rnn_loss",
-                                            "captioning_lstm_loss"}, result.stdout
+                                            "captioning_lstm_loss", "char_rnn_loss",
+                                            "char_rnn_tbptt"}, result.stdout
     assert "FAIL  temporal_softmax_loss: loss vs reference output" in result.stdout
     assert "Fix temporal_softmax_loss in cs231n/rnn_layers.py." in result.stdout
     assert ("It builds on word_embedding_forward, word_embedding_backward, rnn_forward"

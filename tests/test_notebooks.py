@@ -28,7 +28,7 @@ from tests.notebook_support import run_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "assignments" / "source" / ASSIGNMENT
-NOTEBOOKS = ["RNN_Captioning.ipynb", "LSTM_Captioning.ipynb"]
+NOTEBOOKS = ["RNN_Captioning.ipynb", "LSTM_Captioning.ipynb", "CharRNN_Language_Model.ipynb"]
 PROVIDED = {"temporal_affine_forward", "temporal_affine_backward"}
 TOTAL_POINTS = 30
 STUDENT_ERRORS = {"NotImplementedError", "CheckFailed"}

@@ -18,6 +18,8 @@ import numpy as np
 
 from cs231n.checks import Case
 
+from . import char_check_cases
+
 END_EARLY = "captions that end at different steps"
 WORDS = ["<NULL>", "<START>", "<END>", "<UNK>", "cat", "dog", "on", "a", "mat", "red"]
 
@@ -277,7 +279,8 @@ def all_cases() -> list[Case]:
             + temporal_affine_cases() + softmax_loss_cases()
             + model_loss_cases("rnn") + model_gradient_cases("rnn") + model_sample_cases("rnn")
             + lstm_step_cases() + lstm_sequence_cases()
-            + model_loss_cases("lstm") + model_gradient_cases("lstm") + model_sample_cases("lstm"))
+            + model_loss_cases("lstm") + model_gradient_cases("lstm") + model_sample_cases("lstm")
+            + char_check_cases.all_cases())
 
 
 def _some_end_early(case: Case, expected: dict) -> str | None:

@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 
 from .. import atomic
 from ..paths import ASSIGNMENT, COURSE, IGNORE, PACKAGE, REFERENCE_ONLY, ROOT
-from . import stubs
+from . import course_config, stubs
 from .hidden_notebook import write_hidden_notebook
 from .reference_outputs import keep_visible_cases, write_reference_outputs
 
@@ -51,6 +51,7 @@ def build_course(course_dir: Path = COURSE, root: Path = ROOT,
         for script in sorted((root / "datasets").glob(pattern)):
             shutil.copy2(script, datasets / script.name)
     (write_support or write_reference_outputs)(source)
+    course_config.apply(source, course_config.load(root))
     write_hidden_notebook(source)
     write_config(Path(course_dir), root, student_files(source))
     return source

@@ -109,6 +109,18 @@ def keep_visible_cases(assignment_dir: Path) -> None:
         write_npz(path, checks.pack_cases([c for c in checks.load_cases(path) if not c.hidden]))
 
 
+def keep_cases(assignment_dir: Path, keep) -> None:
+    """Keep only the cases of the checks for which keep(check name) is true (the course setting
+    of kit.author.course_config: a notebook left out takes its checks with it)."""
+    checks = _reference_checks()
+    path = Path(assignment_dir) / REFERENCE_OUTPUTS
+    if path.is_file():
+        cases = checks.load_cases(path)
+        kept = [c for c in cases if keep(c.check)]
+        if len(kept) != len(cases):
+            write_npz(path, checks.pack_cases(kept))
+
+
 def hidden_case_count(data: bytes) -> int:
     """How many hidden cases a reference outputs file (its bytes) holds."""
     with np.load(io.BytesIO(data), allow_pickle=False) as npz:

@@ -41,7 +41,13 @@ BUGS = (
         "da[:, t] = (dh[:, t] + dprev_h) * (1 - h[:, t] * h[:, t])",
         "da[:, t] = dh[:, t] * (1 - h[:, t] * h[:, t])",
         "backpropagation through time without the gradient from the next step"),
+    Bug("bug_tbptt_reset_state", "cs231n/classifiers/char_rnn.py",
+        "h0 = zero_h if h0 is None else h0\n        c0 = zero_c if c0 is None else c0",
+        "h0, c0 = zero_h, zero_c   # every chunk starts afresh",
+        "truncated BPTT that resets the state every chunk instead of carrying it"),
 )
+# The checks each bug loses (and no other): tests/test_char_rnn.py runs them.
+LOST_CHECKS = {"bug_tbptt_reset_state": {"char_rnn_loss", "char_rnn_tbptt"}}
 
 
 class SampleError(RuntimeError):
@@ -85,6 +91,8 @@ def make_samples(release_folder: Path, dest: Path, bugs=BUGS, zipped: tuple[str,
     dest.mkdir(parents=True)
     described = {"reference": "the reference solution",
                  "untouched": "the release as students get it"}
+    # A bug in a file the course leaves out (assignments/course.toml) has nothing to change.
+    bugs = [bug for bug in bugs if (Path(release_folder) / bug.file).is_file()]
     reference_submission(release_folder, dest / "reference", root)
     shutil.copytree(release_folder, dest / "untouched")
     for bug in bugs:
