@@ -288,7 +288,10 @@ def lstm_forward(x, h0, Wx, Wh, b):
         a = gates[:, t]
         a += prev_h.dot(Wh)
         ifo, g = a[:, :3 * H], a[:, 3 * H:]
-        ifo[:] = sigmoid(ifo)
+        ifo *= 0.5                # sigmoid(a) = (1 + tanh(a / 2)) / 2, as in sigmoid(), in place
+        np.tanh(ifo, out=ifo)
+        ifo *= 0.5
+        ifo += 0.5
         np.tanh(g, out=g)
         i, f, o = ifo[:, :H], ifo[:, H:2 * H], ifo[:, 2 * H:]
         next_c = c[:, t + 1]
