@@ -100,17 +100,12 @@ def rnn_forward(x, h0, Wx, Wh, b):
     Returns (h, cache): h (N, T, H) holds the T new hidden states (h_1 ... h_T), not h0.
     """
     ### BEGIN SOLUTION
-    N, T, D = x.shape
-    # The input projection x_t Wx + b of all T steps is one matmul before the loop; the loop adds
-    # prev_h Wh and applies tanh in place, so h holds a_t and then h_t.
-    h = (x.reshape(N * T, D).dot(Wx) + b).astype(np.result_type(x, h0, Wx), copy=False)
-    h = h.reshape(N, T, -1)
+    N, T, _ = x.shape
+    h = np.empty((N, T, h0.shape[1]), dtype=np.result_type(x, h0, Wx))
     prev_h = h0
     for t in range(T):
-        h_t = h[:, t]
-        h_t += prev_h.dot(Wh)
-        np.tanh(h_t, out=h_t)
-        prev_h = h_t
+        prev_h, _ = rnn_step_forward(x[:, t], prev_h, Wx, Wh, b)
+        h[:, t] = prev_h
     cache = (x, h0, Wx, Wh, h)
     ### END SOLUTION
     return h, cache
@@ -274,33 +269,15 @@ def lstm_forward(x, h0, Wx, Wh, b):
     Returns (h, cache): h (N, T, H) holds the T new hidden states, not h0.
     """
     ### BEGIN SOLUTION
-    N, T, D = x.shape
-    H = h0.shape[1]
-    dtype = np.result_type(x, h0, Wx)
-    # The input projection x_t Wx + b of all T steps is one matmul before the loop. In the loop,
-    # gates[:, t] holds a_t and then, in place, the activations i, f, o, g of step t.
-    gates = (x.reshape(N * T, D).dot(Wx) + b).astype(dtype, copy=False).reshape(N, T, 4 * H)
-    c = np.zeros((N, T + 1, H), dtype=dtype)  # c[:, 0] is c0 = 0, c[:, t + 1] is c_t
-    tanh_c = np.empty((N, T, H), dtype=dtype)
-    h = np.empty((N, T, H), dtype=dtype)
-    prev_h = h0
+    N, T, _ = x.shape
+    h = np.empty((N, T, h0.shape[1]), dtype=np.result_type(x, h0, Wx))
+    prev_h, prev_c = h0, np.zeros_like(h0)
+    steps = []
     for t in range(T):
-        a = gates[:, t]
-        a += prev_h.dot(Wh)
-        ifo, g = a[:, :3 * H], a[:, 3 * H:]
-        ifo *= 0.5                # sigmoid(a) = (1 + tanh(a / 2)) / 2, as in sigmoid(), in place
-        np.tanh(ifo, out=ifo)
-        ifo *= 0.5
-        ifo += 0.5
-        np.tanh(g, out=g)
-        i, f, o = ifo[:, :H], ifo[:, H:2 * H], ifo[:, 2 * H:]
-        next_c = c[:, t + 1]
-        np.multiply(f, c[:, t], out=next_c)
-        next_c += i * g
-        np.tanh(next_c, out=tanh_c[:, t])
-        np.multiply(o, tanh_c[:, t], out=h[:, t])
-        prev_h = h[:, t]
-    cache = (x, h0, Wx, Wh, h, c, tanh_c, gates)
+        prev_h, prev_c, step_cache = lstm_step_forward(x[:, t], prev_h, prev_c, Wx, Wh, b)
+        h[:, t] = prev_h
+        steps.append(step_cache)
+    cache = (x, h0, Wx, Wh, h, steps)
     ### END SOLUTION
     return h, cache
 
@@ -316,24 +293,23 @@ def lstm_backward(dh, cache):
     Returns (dx, dh0, dWx, dWh, db) with the shapes of (x, h0, Wx, Wh, b); dc0 is not returned.
     """
     ### BEGIN SOLUTION
-    x, h0, Wx, Wh, h, c, tanh_c, gates = cache
+    x, h0, Wx, Wh, h, steps = cache
     N, T, _ = x.shape
     H = h0.shape[1]
     # This loop does not call lstm_step_backward, on purpose: that would compute dx, dWx and dWh
     # with small matmuls at every step, which made the whole layer about twice as slow. Instead it
     # collects the gradient of each step's gate pre-activations a_t in da, and dx, dWx, dWh and db
-    # are one matmul each over all N*T rows after the loop; only dprev_h = da_t Wh^T stays inside.
-    da = np.empty_like(gates)
+    # are one matmul each over all N*T rows after the loop.
+    da = np.empty((N, T, 4 * H), dtype=h.dtype)
     dprev_h = np.zeros_like(h0)
     dprev_c = np.zeros_like(h0)
     for t in reversed(range(T)):
-        i, f, o, g = (gates[:, t, k * H:(k + 1) * H] for k in range(4))
-        prev_c = c[:, t]  # c_{t-1}
+        _, _, prev_c, _, _, i, f, o, g, tanh_c = steps[t]
         dnext_h = dh[:, t] + dprev_h
-        dc = dprev_c + dnext_h * o * (1 - tanh_c[:, t] * tanh_c[:, t])
+        dc = dprev_c + dnext_h * o * (1 - tanh_c * tanh_c)
         da[:, t, :H] = dc * g * i * (1 - i)
         da[:, t, H:2 * H] = dc * prev_c * f * (1 - f)
-        da[:, t, 2 * H:3 * H] = dnext_h * tanh_c[:, t] * o * (1 - o)
+        da[:, t, 2 * H:3 * H] = dnext_h * tanh_c * o * (1 - o)
         da[:, t, 3 * H:] = dc * i * (1 - g * g)
         dprev_c = dc * f
         dprev_h = da[:, t].dot(Wh.T)
