@@ -1,12 +1,14 @@
 """Time the reference RNN and LSTM layers (forward + backward) against torch.nn.RNN / nn.LSTM.
 
-Both run on the CPU in this process, in float32, with the same number of threads; the script prints
-the median time of each and the ratio numpy / torch (lower is better; the target is <= 1.5).
-The measurement is repeated in rounds and the median ratio over the rounds is shown, which keeps the
-result steady when other programs use the machine for part of the run (a warning is printed when the
-machine was busy: on a loaded machine the ratios can be far off).
+Both run on the CPU in this process, in float32, with the same number of threads: numpy's BLAS is
+limited with threadpoolctl, torch with torch.set_num_threads. The script prints the median time of
+each and the ratio numpy / torch (lower is better; the target is <= 1.0: the reference layers are at
+least as fast as PyTorch's). The measurement is repeated in rounds and the median ratio over the
+rounds is shown, which keeps the result steady when other programs use the machine for part of the
+run (the load average is printed, with a warning when the machine was busy: on a loaded machine,
+and above all with more than one thread, the ratios can be far off).
 
-    python bench/bench_layers.py [--repeats 15] [--rounds 3] [--threads 2]
+    python bench/bench_layers.py [--repeats 7] [--rounds 7] [--threads 2]
 """
 import argparse
 import os
@@ -18,10 +20,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
 
 from cs231n.rnn_layers import lstm_backward, lstm_forward, rnn_backward, rnn_forward  # noqa: E402
 
 N, T, D, H = 50, 16, 256, 512
+TARGET = 1.0  # numpy time / torch time, forward + backward
 
 
 def median_time(fn, repeats):
@@ -68,21 +72,22 @@ def torch_case(cell, torch):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeats", type=int, default=15, help="timed runs per case and round (median is used)")
-    parser.add_argument("--rounds", type=int, default=3,
+    parser.add_argument("--repeats", type=int, default=7, help="timed runs per case and round (median is used)")
+    parser.add_argument("--rounds", type=int, default=7,
                         help="rounds of (every numpy case, then every torch case); the median ratio is shown")
     parser.add_argument("--threads", type=int, default=os.cpu_count(),
-                        help="threads for torch (numpy's BLAS uses its own default, normally all cores)")
+                        help="threads for both numpy's BLAS and torch (default: all cores)")
     args = parser.parse_args()
 
     import torch
     torch.set_num_threads(args.threads)
+    threadpool_limits(args.threads, user_api="blas")
     rng = np.random.default_rng(0)
     cells = ("rnn", "lstm")
     numpy_runs = {cell: numpy_case(cell, rng) for cell in cells}
     torch_runs = {cell: torch_case(cell, torch) for cell in cells}
-    print(f"N={N} T={T} D={D} H={H} float32, torch {torch.__version__} with {args.threads} threads, "
-          f"numpy {np.__version__}")
+    print(f"N={N} T={T} D={D} H={H} float32, {args.threads} threads for numpy {np.__version__} and "
+          f"torch {torch.__version__}, {args.rounds} rounds of {args.repeats} runs")
     load_before = os.getloadavg()[0]
 
     t_np = {cell: [] for cell in cells}
@@ -98,13 +103,16 @@ def main():
             t_torch[cell].append(median_time(torch_runs[cell], args.repeats))
         time.sleep(0.5)
 
-    print(f"{'case':<16}{'numpy (ms)':>12}{'torch (ms)':>12}{'ratio':>8}   ratio in each round")
+    print(f"{'case':<16}{'numpy (ms)':>12}{'torch (ms)':>12}{'ratio':>8}{'target':>8}   ratio in each round")
     for cell in cells:
         ratios = [a / b for a, b in zip(t_np[cell], t_torch[cell])]
+        ratio = statistics.median(ratios)
+        verdict = "ok" if ratio <= TARGET else "SLOWER"
         print(f"{cell + ' fwd+bwd':<16}{1e3 * statistics.median(t_np[cell]):>12.1f}"
-              f"{1e3 * statistics.median(t_torch[cell]):>12.1f}{statistics.median(ratios):>8.2f}   "
-              + " ".join(f"{r:.2f}" for r in ratios))
+              f"{1e3 * statistics.median(t_torch[cell]):>12.1f}{ratio:>8.2f}{'<= ' + str(TARGET):>8} "
+              f"{verdict:<7}" + " ".join(f"{r:.2f}" for r in ratios))
     load_after = os.getloadavg()[0]  # includes this benchmark's own threads
+    print(f"load average (1 min): {load_before:.1f} before, {load_after:.1f} after, on {os.cpu_count()} cores")
     if load_before > 0.5 or load_after > args.threads + 0.5:
         print(f"Warning: the machine was busy (load average {load_before:.1f} before, "
               f"{load_after:.1f} after); run again on an idle machine for reliable ratios.")
