@@ -5,7 +5,7 @@ PY      = $(VENV)/bin/python
 SUBMISSIONS ?=
 JOBS   ?= 0
 
-.PHONY: help demo test data release grade feedback bench clean distclean
+.PHONY: help demo test system-deps data release grade feedback bench clean distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
@@ -19,8 +19,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 demo: $(VENV)/.installed  ## build data and release, grade sample submissions, print the grade table
 	$(PY) -m kit demo
 
-test: $(VENV)/.installed  ## run the kit's whole test suite
+test: system-deps $(VENV)/.installed  ## run the kit's whole test suite
 	$(PY) -m pytest tests
+
+system-deps:  ## the system packages the tests need (Chromium, ChromeDriver, bubblewrap)
+	@.ci/system-deps
 
 data: $(VENV)/.installed  ## build the built-in offline captioning dataset
 	$(PY) -m kit data

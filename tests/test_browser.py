@@ -1,0 +1,183 @@
+"""The kit where people use it, in a real browser (headless Chromium driven by Selenium).
+
+- Student: ``jupyter lab`` in a release folder; RNN_Captioning.ipynb opened, its setup cell, the
+  data and image cells and the rnn_step_forward check run. With the stubs the check names the
+  function to write; with the reference solution it prints PASS; the images render.
+- Instructor: nbgrader's formgrader on a graded class; one student's inline answer given a score
+  and a comment by hand; ``python -m kit report`` and ``python -m kit feedback`` then carry both.
+
+Screenshots are kept in build/screenshots/ (a failing assertion names the one to look at).
+"""
+import csv
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+from nbgrader.api import Gradebook
+
+from kit import course, grading, samples
+from kit.release import build_release
+from tests.browser_support import Browser, JupyterServer
+
+pytestmark = pytest.mark.slow
+
+NOTEBOOK = "RNN_Captioning.ipynb"
+SETUP_CELL = "# Setup: run this cell first"
+DATA_CELL = "data = load_coco_data()"
+IMAGES_CELL = "for caption, url in zip(captions, urls)"
+CHECK_CELL = "# Check rnn_step_forward"
+CELL_TIMEOUT = 180
+# the cells of the notebook in view (notebooks opened before stay in the page, hidden)
+CELLS = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell"
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory):
+    """The student release, built from this checkout."""
+    work = tmp_path_factory.mktemp("browser")
+    return build_release(work / "course", work / "release")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chrome = Browser()
+    yield chrome
+    chrome.quit()
+
+
+# ----------------------------------------------------------------------------------------------
+# Student: JupyterLab
+
+@pytest.fixture(scope="module")
+def lab(released, tmp_path_factory):
+    """JupyterLab serving a folder with two copies of the release: `stubs/` as students get it,
+    `reference/` with the reference solution."""
+    root = tmp_path_factory.mktemp("lab")
+    shutil.copytree(released.folder, root / "stubs")
+    samples.reference_submission(released.folder, root / "reference")
+    server = JupyterServer(root, env={"CS231N_DATASETS": str(grading.default_datasets())})
+    yield server
+    server.stop()
+
+
+def cell_with(driver, text):
+    """The notebook cell whose source contains `text` (None if the page has none)."""
+    for cell in driver.find_elements("css selector", CELLS):
+        source = cell.find_element("css selector", ".jp-InputArea").get_attribute("textContent")
+        if text in source:
+            return cell
+    return None
+
+
+def wait_for(condition, timeout, what, shot):
+    """Poll condition() until it returns something true; fail naming the screenshot if not."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = condition()
+        except Exception:  # noqa: BLE001 - the page is still changing; poll again
+            value = None
+        if value:
+            return value
+        time.sleep(0.5)
+    path = shot()
+    raise AssertionError(f"{what} (after {timeout:g} s); see {path}")
+
+
+def run_cell(browser, text, name):
+    """Select the cell holding `text`, run it with Shift+Enter as a student does, wait until it
+    has finished; returns its output text."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    driver = browser.driver
+
+    def select():
+        cell = cell_with(driver, text)
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", cell)
+        cell.find_element("css selector", ".jp-InputPrompt").click()
+        return True
+    wait_for(select, 60, f"the cell {text!r} could not be selected", lambda: browser.shot(name))
+    ActionChains(driver).key_down(Keys.SHIFT).send_keys(Keys.ENTER).key_up(Keys.SHIFT).perform()
+
+    def finished():
+        prompt = cell_with(driver, text).find_element("css selector", ".jp-InputPrompt").text
+        return re.fullmatch(r"\[\d+\]:", prompt.strip())
+    wait_for(finished, CELL_TIMEOUT, f"the cell {text!r} did not finish", lambda: browser.shot(name))
+    cell = cell_with(driver, text)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'start'})", cell)
+    return cell.find_element("css selector", ".jp-Cell-outputWrapper").text
+
+
+def open_notebook(browser, server, path, name):
+    browser.driver.get(server.url(f"lab/tree/{path}"))
+    wait_for(lambda: cell_with(browser.driver, CHECK_CELL), 120,
+             f"{path} did not open in JupyterLab", lambda: browser.shot(name))
+
+
+def student_run(browser, server, path, name):
+    """Open the notebook at `path` (RNN_Captioning.ipynb or a copy), run the setup, data, image
+    and rnn_step_forward check cells; returns (check output, number of rendered images,
+    screenshot path)."""
+    open_notebook(browser, server, path, name)
+    setup = run_cell(browser, SETUP_CELL, name)
+    assert "Error" not in setup, f"the setup cell failed: {setup}; see {browser.shot(name)}"
+    run_cell(browser, DATA_CELL, name)
+    run_cell(browser, IMAGES_CELL, name)
+
+    def rendered_images():
+        return browser.driver.execute_script(
+            "return [...arguments[0].querySelectorAll('img')]"
+            ".filter(img => img.complete && img.naturalWidth > 0).length",
+            cell_with(browser.driver, IMAGES_CELL))
+    try:
+        images = wait_for(rendered_images, 15, "no image", lambda: browser.shot(f"{name}_images"))
+    except AssertionError:
+        images = 0
+    browser.shot(f"{name}_images")
+    output = run_cell(browser, CHECK_CELL, name)
+    return output, images, browser.shot(name)
+
+
+def assert_check_names_function_to_write(output, images, shot):
+    assert images > 0, f"the notebook's images did not render; see {shot}"
+    assert re.search(r"^FAIL  rnn_step_forward.*NotImplementedError", output, re.M), \
+        f"no FAIL line naming rnn_step_forward's missing code in the check's output; see {shot}"
+    assert "CheckFailed" in output and "rnn_step_forward" in output.split("CheckFailed", 1)[1], \
+        f"the check did not stop with CheckFailed naming rnn_step_forward; see {shot}"
+
+
+def assert_check_passes(output, images, shot):
+    assert images > 0, f"the notebook's images did not render; see {shot}"
+    assert re.search(r"^PASS  rnn_step_forward: .*error .*\(threshold .*\)", output, re.M), \
+        f"no PASS line of rnn_step_forward in the check's output; see {shot}"
+    assert "FAIL" not in output and "Error" not in output, \
+        f"the reference solution's check printed a failure; see {shot}"
+
+
+def test_jupyterlab_student_sees_what_to_write_then_pass(browser, lab):
+    output, images, shot = student_run(browser, lab, f"stubs/{NOTEBOOK}", "lab_stubs")
+    assert_check_names_function_to_write(output, images, shot)
+    output, images, shot = student_run(browser, lab, f"reference/{NOTEBOOK}", "lab_reference")
+    assert_check_passes(output, images, shot)
+
+
+def test_jupyterlab_test_fails_when_the_check_output_is_missing(browser, lab):
+    """A test of the test: a notebook whose check cell prints nothing fails both assertions."""
+    import nbformat
+
+    folder = lab.root / "reference"
+    broken = folder / "RNN_Captioning_no_output.ipynb"
+    nb = nbformat.read(folder / NOTEBOOK, as_version=4)
+    for cell in nb.cells:
+        if cell.source.startswith(CHECK_CELL):
+            cell.source = CHECK_CELL + " (output removed)\nfrom cs231n.checks import check"
+    nbformat.write(nb, broken)
+    output, images, shot = student_run(browser, lab, f"reference/{broken.name}", "lab_no_output")
+    with pytest.raises(AssertionError, match="lab_no_output.png"):
+        assert_check_passes(output, images, shot)
+    with pytest.raises(AssertionError, match="lab_no_output.png"):
+        assert_check_names_function_to_write(output, images, shot)
