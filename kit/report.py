@@ -1,5 +1,6 @@
-"""Write the grade table (grades.csv), the score plot (scores.png) and a printed summary from the
-class gradebook and the status of each student's last grading.
+"""Write the grade table (grades.csv), the score plot (scores.png), what the class got wrong
+(checks.csv, checks.png: kit/check_report.py) and a printed summary from the class gradebook and
+the status of each student's last grading.
 
 Run on its own (``python -m kit report``) it rebuilds both files from the gradebook, for example
 after a TA entered manual scores.
@@ -13,7 +14,7 @@ import json
 from pathlib import Path
 from types import SimpleNamespace
 
-from . import atomic, course, gradebook
+from . import atomic, check_report, course, gradebook
 from .nbgrader_api import check_db_url, course_id, sqlite_url
 
 STATUS_FILE = "status.json"
@@ -90,6 +91,7 @@ def write_outputs(setup) -> tuple[Path, Path]:
     write_csv(csv_path, header, rows)
     max_score = float(rows[0][2]) if rows else 0.0
     write_plot(plot_path, [float(r[1]) for r in rows], max_score)
+    check_report.write_outputs(setup.course_dir, setup.out_dir, setup.db_url, cid)
     return csv_path, plot_path
 
 
@@ -108,8 +110,12 @@ def print_summary(setup) -> None:
     cid = course_id(setup.course_dir)
     header, rows = table(setup.db_url, cid, load_statuses(setup.out_dir))
     print(format_table(header, rows))
+    print("\nMost failed checks:")
+    print(check_report.format_top(check_report.summarize(setup.course_dir, setup.db_url, cid)))
     print(f"\nGrade table: {setup.out_dir / 'grades.csv'}")
     print(f"Score plot:  {setup.out_dir / 'scores.png'}")
+    print(f"Checks:      {setup.out_dir / check_report.CSV_NAME} and "
+          f"{setup.out_dir / check_report.PLOT_NAME} (what the class got wrong)")
     print(f"Feedback:    {setup.out_dir / 'feedback'}/<student>.zip (the HTML pages are in "
           f"{setup.course_dir / 'feedback'}/<student>/{course.ASSIGNMENT}/)")
     print(f"Gradebook:   {setup.db_url}")
