@@ -5,9 +5,10 @@ Written by ``python -m kit report`` (and at the end of grading) next to grades.c
 
 - ``checks.csv``: notebook, check, points, students, failed (students who did not get every point),
   share (failed / students), unwritten (of the failed, how many had not written the code: it still
-  raised NotImplementedError), commonest_failure and commonest_count (the failure line shared by
-  most of the students who wrote the code, and by how many; the unwritten code's line when nobody
-  wrote it);
+  raised NotImplementedError), after_prerequisite (of the failed, how many also failed a check this
+  one builds on: fix that one first), commonest_failure and commonest_count (the failure line
+  shared by most of the students who wrote the code, and by how many; the unwritten code's line
+  when nobody wrote it);
 - ``checks.png``: one bar per check, sorted by failure share, the unwritten part lighter.
 
 A student's failure line is the first ``FAIL`` line of the cell's output with the error value left
@@ -30,7 +31,7 @@ from . import atomic, course
 
 CSV_NAME, PLOT_NAME = "checks.csv", "checks.png"
 HEADER = ["notebook", "check", "points", "students", "failed", "share", "unwritten",
-          "commonest_failure", "commonest_count"]
+          "after_prerequisite", "commonest_failure", "commonest_count"]
 UNWRITTEN = "raised NotImplementedError"
 NO_OUTPUT = "(no output: the cell did not run)"
 _ERROR_VALUE = re.compile(r",? error \S+ \(threshold \S+\)")
@@ -44,6 +45,7 @@ class CheckSummary:
     points: float
     students: int
     failures: dict[str, str]      # student -> failure line
+    after_prerequisite: int = 0   # failed students who also failed a check this one builds on
 
     @property
     def failed(self) -> int:
@@ -66,7 +68,8 @@ class CheckSummary:
     def row(self) -> list[str]:
         line, count = self.commonest()
         return [self.notebook, self.check, f"{self.points:g}", str(self.students),
-                str(self.failed), f"{self.share:.3f}", str(self.unwritten), line, str(count)]
+                str(self.failed), f"{self.share:.3f}", str(self.unwritten),
+                str(self.after_prerequisite), line, str(count)]
 
 
 def failure_line(cell) -> str:
@@ -124,7 +127,21 @@ def summarize(course_dir: Path, db_url: str, course_id: str) -> list[CheckSummar
                         found = cells.get(cell.name)
                         summaries[notebook.name, cell.name].failures[student] = (
                             failure_line(found) if found is not None else NO_OUTPUT)
+    _count_after_prerequisite(list(summaries.values()))
     return sorted(summaries.values(), key=lambda s: (-s.share, -s.points))
+
+
+def _count_after_prerequisite(summaries: list[CheckSummary]) -> None:
+    """Set each summary's after_prerequisite from the checks it builds on (cs231n.checks)."""
+    from cs231n.checks import CHECKS
+
+    failing: dict[str, set[str]] = {}
+    for s in summaries:
+        failing.setdefault(s.check.removeprefix("check_"), set()).update(s.failures)
+    for s in summaries:
+        spec = CHECKS.get(s.check.removeprefix("check_"))
+        before = set().union(*(failing.get(name, set()) for name in spec.after)) if spec else set()
+        s.after_prerequisite = len(set(s.failures) & before)
 
 
 def write_csv(path: Path, summaries: list[CheckSummary]) -> None:
@@ -171,12 +188,24 @@ def write_outputs(course_dir: Path, out_dir: Path, db_url: str, course_id: str) 
     return summaries
 
 
-def format_top(summaries: list[CheckSummary], count: int = 5) -> str:
-    """The `count` most failed checks with their commonest failure, as printed lines."""
+def read_rows(out_dir: Path) -> list[dict[str, str]]:
+    """The rows of out_dir/checks.csv, most failed first ([] when there is no such file)."""
+    import csv
+    path = Path(out_dir) / CSV_NAME
+    if not path.is_file():
+        return []
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def format_top(rows: list[dict[str, str]], count: int = 5) -> str:
+    """The `count` most failed checks of checks.csv's rows with their commonest failure, as
+    printed lines."""
     lines = []
-    for s in [s for s in summaries if s.failed][:count]:
-        line, shared = s.commonest()
-        lines.append(f"  {s.failed}/{s.students} failed {s.check.removeprefix('check_')} "
-                     f"({s.notebook}, {s.points:g} points), {s.unwritten} of them unwritten")
-        lines.append(f"      commonest ({shared}): {line}")
+    for row in [row for row in rows if int(row["failed"])][:count]:
+        lines.append(f"  {row['failed']}/{row['students']} failed "
+                     f"{row['check'].removeprefix('check_')} ({row['notebook']}, "
+                     f"{row['points']} points): {row['unwritten']} unwritten, "
+                     f"{row['after_prerequisite']} after a check it builds on failed")
+        lines.append(f"      commonest ({row['commonest_count']}): {row['commonest_failure']}")
     return "\n".join(lines) if lines else "  no check failed"

@@ -111,7 +111,7 @@ def print_summary(setup) -> None:
     header, rows = table(setup.db_url, cid, load_statuses(setup.out_dir))
     print(format_table(header, rows))
     print("\nMost failed checks:")
-    print(check_report.format_top(check_report.summarize(setup.course_dir, setup.db_url, cid)))
+    print(check_report.format_top(check_report.read_rows(setup.out_dir)))
     print(f"\nGrade table: {setup.out_dir / 'grades.csv'}")
     print(f"Score plot:  {setup.out_dir / 'scores.png'}")
     print(f"Checks:      {setup.out_dir / check_report.CSV_NAME} and "

@@ -75,16 +75,17 @@ def cell_with(driver, text):
 def wait_for(condition, timeout, what, shot):
     """Poll condition() until it returns something true; fail naming the screenshot if not."""
     deadline = time.monotonic() + timeout
+    last = None
     while time.monotonic() < deadline:
         try:
-            value = condition()
-        except Exception:  # noqa: BLE001 - the page is still changing; poll again
-            value = None
+            value = last = condition()
+        except Exception as error:  # noqa: BLE001 - the page is still changing; poll again
+            value, last = None, error
         if value:
             return value
         time.sleep(0.5)
     path = shot()
-    raise AssertionError(f"{what} (after {timeout:g} s); see {path}")
+    raise AssertionError(f"{what} (after {timeout:g} s, last seen: {last!r}); see {path}")
 
 
 def run_cell(browser, text, name):
@@ -181,3 +182,136 @@ def test_jupyterlab_test_fails_when_the_check_output_is_missing(browser, lab):
         assert_check_passes(output, images, shot)
     with pytest.raises(AssertionError, match="lab_no_output.png"):
         assert_check_names_function_to_write(output, images, shot)
+
+
+# ----------------------------------------------------------------------------------------------
+# Instructor: nbgrader's formgrader, then kit report and kit feedback
+
+ANSWER = "inline_question_1_answer"        # RNN_Captioning's hand-graded inline answer
+HAND_SCORE = 1.5
+COMMENT = "Right about the vocabulary; also say why long-range dependencies get harder."
+BUG = samples.BUGS[-1]                     # bug_rnn_no_carry
+
+
+@pytest.fixture(scope="module")
+def graded_class(released, tmp_path_factory):
+    """A class graded as the demo does (the reference, the untouched release, one bug)."""
+    work = tmp_path_factory.mktemp("graded")
+    samples.make_samples(released.folder, work / "submissions", bugs=[BUG])
+    setup = grading.prepare(released.folder.parent.parent / "course", work / "grading",
+                            build=False, datasets_dir=grading.default_datasets())
+    grading.grade_class(work / "submissions", setup, grading.Limits(), jobs=0)
+    return setup
+
+
+def grades_row(setup, student):
+    with open(setup.out_dir / "grades.csv", newline="") as f:
+        return {row["student"]: row for row in csv.DictReader(f)}[student]
+
+
+def feedback_html(setup, student):
+    return (setup.course_dir / "feedback" / student / course.ASSIGNMENT /
+            "RNN_Captioning.html").read_text(encoding="utf-8")
+
+
+def assert_report_carries_hand_grade(setup, student, autograded_score):
+    """grades.csv and the feedback HTML carry the hand-given score and comment."""
+    row = grades_row(setup, student)
+    assert float(row["score"]) == autograded_score + HAND_SCORE, \
+        f"grades.csv score of {student} is {row['score']}, not {autograded_score} + {HAND_SCORE}"
+    html = feedback_html(setup, student)
+    assert re.search(rf'href="#{ANSWER}">Written response</a> \(Score: {HAND_SCORE:g} / 2', html), \
+        f"the feedback HTML of {student} does not show the hand-given score {HAND_SCORE:g}"
+    assert COMMENT in html, f"the feedback HTML of {student} does not show the comment"
+
+
+def kit(*args, setup):
+    out = subprocess.run([sys.executable, "-m", "kit", *args, "--course", str(setup.course_dir),
+                          "--out", str(setup.out_dir)], cwd=course.ROOT, capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return out.stdout
+
+
+def hand_grade(setup):
+    """The hand grade of the answer in the gradebook: (manual score, manual comment)."""
+    from kit.nbgrader_api import course_id
+    with Gradebook(setup.db_url, course_id(setup.course_dir)) as gb:
+        grade = gb.find_grade(ANSWER, "RNN_Captioning", course.ASSIGNMENT, BUG.name)
+        comment = gb.find_comment(ANSWER, "RNN_Captioning", course.ASSIGNMENT, BUG.name)
+        return grade.manual_score, comment.manual_comment
+
+
+def submission_id(setup):
+    from kit.nbgrader_api import course_id
+    with Gradebook(setup.db_url, course_id(setup.course_dir)) as gb:
+        return gb.find_submission_notebook("RNN_Captioning", course.ASSIGNMENT, BUG.name).id
+
+
+def test_formgrader_hand_grade_reaches_report_and_feedback(browser, graded_class):
+    setup = graded_class
+    autograded = float(grades_row(setup, BUG.name)["score"])
+    # a test of the test: before the hand grading, the check fails
+    with pytest.raises(AssertionError, match="grades.csv score"):
+        assert_report_carries_hand_grade(setup, BUG.name, autograded)
+
+    server = JupyterServer(setup.course_dir, app="server")
+    try:
+        driver = browser.driver
+        driver.get(server.url(""))   # log in at the root: the login cookie then covers the API
+        driver.get(server.url(f"formgrader/gradebook/{course.ASSIGNMENT}/RNN_Captioning"))
+        wait_for(lambda: "Submission" in driver.find_element("css selector", "body").text, 60,
+                 "the formgrader's list of RNN_Captioning submissions did not show",
+                 lambda: browser.shot("formgrader_submissions"))
+        browser.shot("formgrader_submissions")
+        driver.get(server.url(f"formgrader/submissions/{submission_id(setup)}/"))
+        score = wait_for(lambda: driver.find_element("id", ANSWER), 60,
+                         "the formgrader did not show the inline answer's score box",
+                         lambda: browser.shot("formgrader_answer"))
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", score)
+        score.clear()
+        score.send_keys(f"{HAND_SCORE:g}")
+        comment = driver.find_element("id", f"{ANSWER}-comment")
+        comment.click()                                     # the score box's change saves it
+        comment.clear()
+        comment.send_keys(COMMENT)
+        score.click()                                       # the comment's change saves it
+        def saved():
+            seen = hand_grade(setup)
+            if seen != (HAND_SCORE, COMMENT):
+                raise AssertionError(f"the gradebook holds {seen}")
+            return True
+        wait_for(saved, 30,
+                 "the formgrader did not save the score and comment to the gradebook",
+                 lambda: browser.shot("formgrader_answer"))
+        browser.shot("formgrader_answer")
+    finally:
+        server.stop()
+
+    kit("report", setup=setup)
+    kit("feedback", "--student", BUG.name, setup=setup)
+    assert_report_carries_hand_grade(setup, BUG.name, autograded)
+
+
+def test_checks_report_names_what_the_bug_breaks(graded_class):
+    """checks.csv, checks.png and the printed top five after grading: the sample bug's checks
+    come first, with the FAIL line the bug gives when its checks are run directly."""
+    from kit import check_report
+
+    setup = graded_class
+    bug_folder = setup.out_dir.parent / "submissions" / BUG.name
+    run = subprocess.run([sys.executable, "-c", "from cs231n import checks\n"
+                          "print(next(str(l) for l in checks.run('rnn_backward') if not l.passed))"],
+                         cwd=bug_folder, capture_output=True, text=True, check=True)
+    expected_line = check_report._ERROR_VALUE.sub("", run.stdout.strip()).strip()
+
+    printed = kit("report", setup=setup)
+    with open(setup.out_dir / check_report.CSV_NAME, newline="") as f:
+        rows = {row["check"]: row for row in csv.DictReader(f)}
+    assert (setup.out_dir / check_report.PLOT_NAME).stat().st_size > 0
+    backward = rows["check_rnn_backward"]
+    assert (backward["students"], backward["failed"], backward["unwritten"]) == ("3", "2", "1")
+    assert (backward["commonest_failure"], backward["commonest_count"]) == (expected_line, "1")
+    assert rows["check_rnn_step_forward"]["failed"] == "1"       # only the untouched release
+    top = printed.split("Most failed checks:")[1].split("\n\n")[0]
+    assert "failed rnn_backward" in top and expected_line in top, top
