@@ -145,7 +145,7 @@ def student_run(browser, server, path, name):
 
 def assert_check_names_function_to_write(output, images, shot):
     assert images > 0, f"the notebook's images did not render; see {shot}"
-    assert re.search(r"^FAIL  rnn_step_forward.*NotImplementedError", output, re.M), \
+    assert re.search(r"^FAIL  rnn_step_forward.*NotImplementedError", output, re.MULTILINE), \
         f"no FAIL line naming rnn_step_forward's missing code in the check's output; see {shot}"
     assert "CheckFailed" in output and "rnn_step_forward" in output.split("CheckFailed", 1)[1], \
         f"the check did not stop with CheckFailed naming rnn_step_forward; see {shot}"
@@ -153,7 +153,8 @@ def assert_check_names_function_to_write(output, images, shot):
 
 def assert_check_passes(output, images, shot):
     assert images > 0, f"the notebook's images did not render; see {shot}"
-    assert re.search(r"^PASS  rnn_step_forward: .*error .*\(threshold .*\)", output, re.M), \
+    assert re.search(r"^PASS  rnn_step_forward: .*error .*\(threshold .*\)", output,
+                     re.MULTILINE), \
         f"no PASS line of rnn_step_forward in the check's output; see {shot}"
     assert "FAIL" not in output and "Error" not in output, \
         f"the reference solution's check printed a failure; see {shot}"
@@ -228,7 +229,7 @@ def assert_report_carries_hand_grade(setup, student, autograded_score):
 def kit(*args, setup):
     out = subprocess.run([sys.executable, "-m", "kit", *args, "--course", str(setup.course_dir),
                           "--out", str(setup.out_dir)], cwd=course.ROOT, capture_output=True,
-                         text=True)
+                         text=True, check=False)
     assert out.returncode == 0, out.stdout + out.stderr
     return out.stdout
 
@@ -300,9 +301,10 @@ def test_checks_report_names_what_the_bug_breaks(graded_class):
 
     setup = graded_class
     bug_folder = setup.out_dir.parent / "submissions" / BUG.name
-    run = subprocess.run([sys.executable, "-c", "from cs231n import checks\n"
-                          "print(next(str(l) for l in checks.run('rnn_backward') if not l.passed))"],
-                         cwd=bug_folder, capture_output=True, text=True, check=True)
+    first_fail = ("from cs231n import checks\n"
+                  "print(next(str(l) for l in checks.run('rnn_backward') if not l.passed))")
+    run = subprocess.run([sys.executable, "-c", first_fail], cwd=bug_folder, capture_output=True,
+                         text=True, check=True)
     expected_line = check_report._ERROR_VALUE.sub("", run.stdout.strip()).strip()
 
     printed = kit("report", setup=setup)
