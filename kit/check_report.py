@@ -119,7 +119,7 @@ def summarize(course_dir: Path, db_url: str, course_id: str) -> list[CheckSummar
                                                             student)
                 except MissingEntry:
                     continue
-                scores = {grade.name: float(grade.score) for grade in submitted.grades}
+                scores = {grade.name: float(grade.score or 0.0) for grade in submitted.grades}
                 cells = None
                 for cell in tests:
                     if scores.get(cell.name, 0.0) < float(cell.max_score):
