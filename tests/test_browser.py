@@ -117,6 +117,9 @@ def open_notebook(browser, server, path, name):
     browser.driver.get(server.url(f"lab/tree/{path}"))
     wait_for(lambda: cell_with(browser.driver, CHECK_CELL), 120,
              f"{path} did not open in JupyterLab", lambda: browser.shot(name))
+    # a cell run before the kernel is connected can be lost: wait until the kernel is idle
+    wait_for(lambda: "| Idle" in browser.driver.find_element("id", "jp-main-statusbar").text, 120,
+             f"the kernel of {path} did not start", lambda: browser.shot(name))
 
 
 def student_run(browser, server, path, name):
