@@ -5,7 +5,7 @@ PY      = $(VENV)/bin/python
 SUBMISSIONS ?=
 JOBS   ?= 0
 
-.PHONY: help demo test data release grade feedback bench clean distclean
+.PHONY: help demo test system-deps readme-images data release grade feedback bench clean distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
@@ -19,8 +19,16 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 demo: $(VENV)/.installed  ## build data and release, grade sample submissions, print the grade table
 	$(PY) -m kit demo
 
-test: $(VENV)/.installed  ## run the kit's whole test suite
+test: system-deps $(VENV)/.installed  ## run the kit's whole test suite
 	$(PY) -m pytest tests
+
+system-deps:  ## the system packages the tests need (Chromium, ChromeDriver, bubblewrap)
+	@.ci/system-deps
+
+readme-images: system-deps $(VENV)/.installed  ## regenerate the README's pictures in docs/images/
+	$(PY) -m pytest tests/test_browser.py -q -k jupyterlab_student
+	$(PY) -m kit demo
+	$(PY) docs/readme_images.py
 
 data: $(VENV)/.installed  ## build the built-in offline captioning dataset
 	$(PY) -m kit data

@@ -1,4 +1,5 @@
-"""What a graded class comes out as: grades.csv and scores.png in the grading folder, written after
+"""What a graded class comes out as: grades.csv, scores.png and what the class got wrong
+(checks.csv, checks.png) in the grading folder, written after
 grading and again whenever the gradebook changes (``python -m kit report``)."""
 from __future__ import annotations
 
@@ -9,18 +10,21 @@ from ..grade.pool import Outcome, grade_class
 from ..grade.status import load_statuses
 from ..grade.template import Setup
 from ..nbgrader_api import course_id
+from . import checks
 from .plot import write_plot
 from .table import table, write_csv
 
 
 def write_outputs(setup) -> tuple[Path, Path]:
-    """Write grades.csv and scores.png into setup.out_dir; returns their paths."""
+    """Write grades.csv, scores.png, checks.csv and checks.png into setup.out_dir; returns the
+    paths of the first two."""
     cid = course_id(setup.course_dir)
     header, rows = table(setup.db_url, cid, load_statuses(setup.out_dir))
     csv_path, plot_path = setup.out_dir / "grades.csv", setup.out_dir / "scores.png"
     write_csv(csv_path, header, rows)
     max_score = float(rows[0][2]) if rows else 0.0
     write_plot(plot_path, [float(r[1]) for r in rows], max_score)
+    checks.write_outputs(setup.course_dir, setup.out_dir, setup.db_url, cid)
     return csv_path, plot_path
 
 

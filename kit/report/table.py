@@ -11,6 +11,7 @@ from ..grade import gradebook
 from ..grade.status import load_statuses
 from ..nbgrader_api import course_id
 from ..paths import ASSIGNMENT
+from . import checks
 
 def fmt(value: float) -> str:
     return f"{value:g}"
@@ -56,8 +57,12 @@ def print_summary(setup) -> None:
     cid = course_id(setup.course_dir)
     header, rows = table(setup.db_url, cid, load_statuses(setup.out_dir))
     print(format_table(header, rows))
+    print("\nMost failed checks:")
+    print(checks.format_top(checks.read_rows(setup.out_dir)))
     print(f"\nGrade table: {setup.out_dir / 'grades.csv'}")
     print(f"Score plot:  {setup.out_dir / 'scores.png'}")
+    print(f"Checks:      {setup.out_dir / checks.CSV_NAME} and "
+          f"{setup.out_dir / checks.PLOT_NAME} (what the class got wrong)")
     print(f"Feedback:    {setup.out_dir / 'feedback'}/<student>.zip (the HTML pages are in "
           f"{setup.course_dir / 'feedback'}/<student>/{ASSIGNMENT}/)")
     print(f"Gradebook:   {setup.db_url}")
