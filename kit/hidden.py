@@ -41,10 +41,12 @@ from pathlib import Path
 
 import nbformat
 
+from cs231n import checks
+
 from . import atomic, stubs
 from .course import HIDDEN_NOTEBOOK
 
-POINTS = 1
+POINTS = checks.PACKAGE_CHECK_POINTS
 REFERENCE = "cs231n/reference_outputs.npz"
 # Texts of the hidden notebook's outputs that the grade table's status reports.
 CHECK_TIMEOUT_TEXT = "your code took longer than"
@@ -97,9 +99,13 @@ for name in dict.fromkeys(m["check"] for m in meta):
                            options=m["options"])
         try:
             got = checks.outputs(case)
+            changed = checks.upstream_changes(case)
         except BaseException as e:   # SystemExit too: one case never stops the others
             plain = type(e).__name__ == "_ContractError"
             errors[i] = (str(e) if plain else f"{{type(e).__name__}}: {{e}}")[:300]
+            continue
+        if changed:
+            errors[i] = changed[0][:300]
             continue
         for key, value in got.items():
             if value.dtype != object:
