@@ -1,8 +1,9 @@
-"""What each check is worth at grading, read from the notebooks of the assignment folder.
+"""What each check is worth at grading.
 
-A check earns the points of the notebook test cell that runs it (its nbgrader ``points``) and,
-when it has stored reference outputs, ``checks.PACKAGE_CHECK_POINTS`` more in the grader's re-run
-of the package. ``python -m cs231n.check`` adds up the points of the checks that pass.
+A check earns the points of the notebook test cell that runs it and those of its test cell in the
+grader's re-run of the package (the Package_Checks notebook). The course build writes the table,
+``cs231n/grading_points.json`` ({check: points}), from the course's notebooks, so a student's
+``python -m cs231n.check`` can add up the points of the checks that pass.
 """
 from __future__ import annotations
 
@@ -12,13 +13,13 @@ from pathlib import Path
 
 from . import checks
 
-ASSIGNMENT_DIR = checks.PACKAGE_DIR.parent
+POINTS_FILE = checks.PACKAGE_DIR / "grading_points.json"
 _CHECK_CALL = re.compile(r"""check\(\s*["'](\w+)["']""")
 
 
-def notebook_points(folder: Path | str = ASSIGNMENT_DIR) -> dict[str, int]:
-    """{check: points of the graded notebook test cell that runs it}, from the notebooks in
-    folder (unreadable notebooks and cells without nbgrader metadata count nothing)."""
+def notebook_points(folder: Path | str) -> dict[str, int]:
+    """{check: the points of the graded test cells that run it}, from the notebooks in folder
+    (a cell's points go to the first check it runs; unreadable notebooks count nothing)."""
     found: dict[str, int] = {}
     for path in sorted(Path(folder).glob("*.ipynb")):
         try:
@@ -36,13 +37,11 @@ def notebook_points(folder: Path | str = ASSIGNMENT_DIR) -> dict[str, int]:
     return found
 
 
-def check_points(folder: Path | str = ASSIGNMENT_DIR) -> dict[str, int]:
-    """{check: the autograded points it is worth}: its notebook test cell, plus the package
-    re-run for a graded check with stored reference outputs. Empty when no notebook is found."""
-    points = notebook_points(folder)
+def check_points(path: Path | str = POINTS_FILE) -> dict[str, int]:
+    """{check: autograded points} from the table the course build wrote; empty without it (in
+    the kit's own repository, before a release)."""
     try:
-        with_outputs = {case.check for case in checks.load_cases() if case.expected}
-    except checks.ReferenceOutputsError:
-        with_outputs = set()
-    return {name: value + (checks.PACKAGE_CHECK_POINTS if name in with_outputs else 0)
-            for name, value in points.items()}
+        table = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): int(v) for k, v in table.items()} if isinstance(table, dict) else {}

@@ -66,8 +66,22 @@ def build_course(course_dir: Path = COURSE, root: Path = ROOT,
             shutil.copy2(script, datasets / script.name)
     (write_support or _reference_outputs)(source)
     write_hidden_notebook(source)
+    write_points(source)
     write_config(Path(course_dir), root, student_files(source))
     return source
+
+
+def write_points(source: Path) -> Path:
+    """Write cs231n/grading_points.json: what each check is worth in the course's notebooks,
+    the hidden-check notebook included (``python -m cs231n.check`` reads it)."""
+    import json
+
+    from cs231n.points import notebook_points
+    path = Path(source) / stubs.PACKAGE / "grading_points.json"
+    with atomic.replacing(path) as tmp:
+        Path(tmp).write_text(json.dumps(notebook_points(source), indent=1) + "\n",
+                             encoding="utf-8")
+    return path
 
 
 def student_files(source: Path) -> list[str]:
