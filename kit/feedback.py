@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import atomic, course, report
+from . import answers, atomic, course, report
 from .nbgrader_api import failure_cause, open_api
 
 FOLDER = "feedback"
@@ -46,6 +46,10 @@ def pack(course_dir: Path, out_dir: Path, student: str) -> Path | None:
     with atomic.replacing(target) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         for page in pages:
             zf.write(page, f"{student}_{course.ASSIGNMENT}_feedback/{page.name}")
+        kept = Path(course_dir) / "submitted" / student / course.ASSIGNMENT / answers.KEPT
+        for notebook in sorted(kept.glob("*.ipynb")):   # answers that need a hand look
+            zf.write(notebook, f"{student}_{course.ASSIGNMENT}_feedback/{answers.KEPT}/"
+                               f"{notebook.name}")
     return target
 
 

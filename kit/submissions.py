@@ -8,7 +8,8 @@ taken from a submission:
   are; nothing else (the course's files are restored from the course source, and a file that
   could shadow a module the grader imports, such as a top-level numpy/ or a cs231n/checks/
   package, is ignored);
-- from each notebook, the answer cells (nbgrader solution cells, matched by their grade id). Every
+- from each notebook, the answer cells (nbgrader solution cells, matched by their grade id; in a
+  notebook without that metadata, by their question: kit.answers). Every
   other cell comes from the release, so edited, deleted or added cells change nothing. A notebook
   that is missing, renamed or not valid JSON is graded as the release notebook with the student's
   package (and the status says so);
@@ -30,6 +31,8 @@ from pathlib import Path, PurePosixPath
 import nbformat
 
 from cs231n import submit
+
+from . import answers
 
 MAX_FILE_BYTES = submit.MAX_FILE_BYTES      # the students' hand-in command warns about it
 MAX_SUBMISSION_BYTES = 200 * 2**20
@@ -313,7 +316,12 @@ def assemble(submission: Submission, release_dir: Path, extra_notebooks: list[Pa
                 notes.append(f"{relative} {problem}: graded the release notebook")
             elif relative != f"{name}.ipynb":
                 notes.append(f"{relative} graded as {name}.ipynb")
-        nbformat.write(rebuild_notebook(release_nb, student_nb), dest / f"{name}.ipynb")
+        graded_nb = rebuild_notebook(release_nb, student_nb)
+        placed = answers.carry(graded_nb, release_nb, student_nb)
+        notes.extend(placed.notes(f"{name}.ipynb"))
+        if placed.keep_original:
+            answers.keep_original(path, dest, name)
+        nbformat.write(graded_nb, dest / f"{name}.ipynb")
     for notebook in extra_notebooks:
         shutil.copyfile(notebook, dest / notebook.name)
     missing = [f for f in student_files if not (dest / f).is_file()]
