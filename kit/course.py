@@ -17,10 +17,12 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable
 
+from cs231n import submit
+
 from . import atomic, stubs
 
 ROOT = Path(__file__).resolve().parent.parent
-ASSIGNMENT = "rnn_captioning"
+ASSIGNMENT = submit.ASSIGNMENT   # the hand-in command names its zip after it
 BUILD = ROOT / "build"
 COURSE = BUILD / "course"
 HIDDEN_NOTEBOOK = "Package_Checks.ipynb"
