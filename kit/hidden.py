@@ -3,7 +3,7 @@
 At grading, the kit adds this notebook to every submission, so its scores land in the same
 gradebook as the notebooks' own test cells (students never get it: it is reference-only). Each of
 its test cells re-runs one check of ``cs231n.checks`` on every case of the reference outputs,
-visible and hidden, so that
+visible and hidden (outputs, and upstream gradients left unmodified where a case asks), so that
 
 - no notebook trick counts: the student's notebooks do not run here at all;
 - the student's code runs in a fresh Python process that loads only their cs231n/: first one

@@ -37,13 +37,21 @@ def classic(folder: Path, fixed: bool) -> Path:
 
 
 def hard_code_visible_outputs(folder: Path) -> None:
-    """rnn_step_forward returns the visible case's expected output for every input."""
-    (case,) = [c for c in checks.load_cases(folder / "cs231n" / "reference_outputs.npz")
-               if c.check == "rnn_step_forward" and not c.hidden]
-    table = np.asarray(case.expected["next_h"]).tolist()
-    replace_in(folder / "cs231n" / "rnn_layers.py", "def rnn_step_forward(x, prev_h, Wx, Wh, b):\n",
-               "def rnn_step_forward(x, prev_h, Wx, Wh, b):\n"
-               f"    return np.array({table!r}), None\n")
+    """CaptioningRNN.sample looks the visible cases' captions up by cell type and features (and
+    returns zeros for any other input); everything else is the reference solution."""
+    seen = [(c.check.split("_")[1], np.asarray(c.inputs["features"]).tolist(),
+             np.asarray(c.expected["captions"]).tolist())
+            for c in checks.load_cases(folder / "cs231n" / "reference_outputs.npz")
+            if c.check.endswith("_sample") and not c.hidden]
+    path = folder / "cs231n" / "classifiers" / "rnn.py"
+    replace_in(path, "import numpy as np\n", f"import numpy as np\n_SEEN = {seen!r}\n")
+    replace_in(path, "    def sample(self, features, max_length=30):\n",
+               "    def sample(self, features, max_length=30):\n"
+               "        for cell, inputs, captions in _SEEN:\n"
+               "            if cell == self.cell_type and np.shape(inputs) == features.shape \\\n"
+               "                    and np.allclose(inputs, features):\n"
+               "                return np.array(captions)\n"
+               "        return np.zeros((features.shape[0], max_length), dtype=np.int64)\n")
 
 
 def predicted(folder: Path) -> tuple[int, int]:
