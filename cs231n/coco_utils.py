@@ -78,12 +78,12 @@ def default_data_dir() -> Path:
     folder = builtin_dir()
     builder = _builder()
     if not builder.is_current(folder):
-        looked = f"no real COCO data in {coco_dir()} or {old_coco_dir()}"
+        looked = f"No real COCO data in {coco_dir()} or {old_coco_dir()}"
         if folder.exists():
-            print(f"{looked.capitalize()}; the built-in captioning dataset in {folder} was made "
+            print(f"{looked}; the built-in captioning dataset in {folder} was made "
                   f"by an older version of the kit: rebuilding it (about 20 s) ...")
         else:
-            print(f"{looked.capitalize()} (datasets/get_coco_captioning.sh downloads it): "
+            print(f"{looked} (datasets/get_coco_captioning.sh downloads it): "
                   f"building the built-in captioning dataset in {folder} (about 20 s, once) ...")
         builder.build(folder)
     return folder
