@@ -12,12 +12,11 @@
 """
 from __future__ import annotations
 
-import importlib
 
 import numpy as np
 
 from .checks import (TOL_NUMERICAL, TOL_REFERENCE, Case, Check, _call, _compare, _ContractError,
-                     _copies, _unpack, scaled_error)
+                     _import, _unpack, scaled_error)
 
 MODEL_FILE = "cs231n/classifiers/char_rnn.py"
 _LAYERS = ("word_embedding_forward", "word_embedding_backward", "rnn_forward", "rnn_backward",
@@ -25,7 +24,7 @@ _LAYERS = ("word_embedding_forward", "word_embedding_backward", "rnn_forward", "
 
 
 def _module():
-    return importlib.import_module(f"{__package__}.classifiers.char_rnn")
+    return _import("classifiers.char_rnn")
 
 
 def param_names(num_layers: int) -> list[str]:
@@ -215,7 +214,7 @@ def _clip_check() -> Check:
     def call(case):
         grads = {k.split("/", 1)[1]: v.copy() for k, v in case.inputs.items()
                  if k.startswith("grads/")}
-        optim = importlib.import_module(f"{__package__}.optim")
+        optim = _import("optim")
         result = _call(name, optim.clip_grad_norm, grads, case.options["max_norm"])
         clipped, total_norm = _unpack(name, result, ("clipped", "total_norm"))
         if not isinstance(clipped, dict):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import checks
+from . import checks, points
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,11 +44,12 @@ def main(argv: list[str] | None = None) -> int:
         names = checks.select(args.names or ["*"])
         if not args.names:   # every check of this course: those with cases
             names = [name for name in names if checks.has_cases(name)]
-        results = {name: checks.run(name) for name in names}
+        results = {name: _run(name) for name in names}
     except (ValueError, checks.ReferenceOutputsError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
 
+    worth = points.check_points()
     failed = []
     for name, lines in results.items():
         for line in lines:
@@ -58,11 +59,26 @@ def main(argv: list[str] | None = None) -> int:
                     print(checks.gradient_detail(line))
         if not all(line.passed for line in lines):
             failed.append(name)
-            print(f"  -> {checks.failure_message(name, lines)}")
+            print(f"  -> {checks.failure_message(name, lines)}{_costs(worth.get(name, 0))}")
     passed = len(names) - len(failed)
     summary = f"\n{passed} of {len(names)} checks passed"
     print(summary + (f"; failed: {', '.join(failed)}" if failed else ""))
+    if worth:
+        earned = sum(worth.get(name, 0) for name in names if name not in failed)
+        print(f"Autograded points: {earned} of {sum(worth.get(name, 0) for name in names)} "
+              f"(the points of the passing checks; hidden cases at grading change only sizes "
+              f"and values; written answers are graded by hand)")
     return 1 if failed else 0
+
+
+def _run(name: str) -> list[checks.Line]:
+    """A check's lines; one FAIL line when the module it tests cannot be imported."""
+    error = checks.import_error(name)
+    return [checks.Line(name, False, error)] if error else checks.run(name)
+
+
+def _costs(points: int) -> str:
+    return f" This check is worth {points} point(s) at grading." if points else ""
 
 
 if __name__ == "__main__":

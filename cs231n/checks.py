@@ -49,6 +49,12 @@ REFERENCE_FILE = PACKAGE_DIR / "reference_outputs.npz"
 # above 1e-3.
 TOL_REFERENCE = 1e-8
 TOL_NUMERICAL = 1e-7
+# Inputs at least this large (in absolute value) make a case test numerical stability: scores
+# around 1e3, saturated gates.
+LARGE_VALUE = 100.0
+# Points each check earns in the grader's re-run of the package (the Package_Checks notebook),
+# on top of the points of its notebook test cell.
+PACKAGE_CHECK_POINTS = 1
 
 
 class CheckFailed(AssertionError):
@@ -102,6 +108,7 @@ class Check:
     extras: Callable[[Case, dict], Iterator[tuple[bool, str]]] | None = None
     compare: Callable[[Case, str, object, np.ndarray], tuple[bool, str]] | None = None
     after: tuple[str, ...] = ()
+    unmodified: Callable[[Case], Iterator[tuple[bool, str]]] | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -223,9 +230,42 @@ def _copies(arrays) -> list:
 # Kinds of checks
 # --------------------------------------------------------------------------------------------
 
+def module_of(name: str) -> str:
+    """The module of the package a check imports: cs231n.classifiers.rnn for the captioning
+    model's checks, cs231n.classifiers.char_rnn for the language model's, cs231n.optim for
+    clipping, cs231n.rnn_layers for the others."""
+    if name.startswith("captioning_"):
+        return "classifiers.rnn"
+    if name.startswith("char_"):
+        return "classifiers.char_rnn"
+    return "optim" if name == "clip_grad_norm" else "rnn_layers"
+
+
+def _import(module: str):
+    """A module of the package (edits are picked up), or a _ContractError saying why it cannot be
+    imported and where."""
+    try:
+        return importlib.import_module(f"{__package__}.{module}")
+    except Exception as e:  # noqa: BLE001 - a broken student file is a FAIL line, not a traceback
+        where = _location(e)
+        if isinstance(e, SyntaxError) and e.filename:
+            where = f"{Path(e.filename).name}:{e.lineno}"
+        raise _ContractError(f"cannot import cs231n.{module}: {type(e).__name__}"
+                             + (f" at {where}" if where else "") + f": {e}") from None
+
+
+def import_error(name: str) -> str | None:
+    """Why the module a check tests cannot be imported, or None when it imports."""
+    try:
+        _import(module_of(name))
+    except _ContractError as e:
+        return str(e)
+    return None
+
+
 def _layer(name: str):
     """The current version of a function of cs231n/rnn_layers.py (edits are picked up)."""
-    return getattr(importlib.import_module(f"{__package__}.rnn_layers"), name)
+    return getattr(_import("rnn_layers"), name)
 
 
 def _forward_check(function: str, args: tuple, outputs: tuple, fix: str = "",
@@ -257,18 +297,22 @@ def _backward_check(forward: str, args: tuple, outputs: tuple, backward: str, up
         result = (result,) if len(grads) == 1 and not isinstance(result, (tuple, list)) else result
         return dict(zip(grads, _unpack(backward, result, grads)))
 
+    def unmodified(case):
+        ups = _copies(case.inputs[u] for u in upstream)
+        cache = run_forward(dict(zip(args, _copies(case.inputs[a] for a in args))))[-1]
+        _call(backward, _layer(backward), *ups, cache)
+        for name, up in zip(upstream, ups):
+            same = np.array_equal(up, case.inputs[name])
+            yield same, (f"{name} left unmodified" if same else
+                         f"{name} was modified in place: compute into a new array "
+                         f"({name} = {name} + ..., not {name} += ...); a backward function "
+                         f"must not change its upstream gradient")
+
     def extras(case, got):
         from .gradient_check import eval_numerical_gradient
 
         if case.options.get("check_upstream"):
-            ups = _copies(case.inputs[u] for u in upstream)
-            cache = run_forward(dict(zip(args, _copies(case.inputs[a] for a in args))))[-1]
-            _call(backward, _layer(backward), *ups, cache)
-            for name, up in zip(upstream, ups):
-                same = np.array_equal(up, case.inputs[name])
-                yield same, (f"{name} left unmodified" if same else
-                             f"{name} was modified in place: a backward function must not change "
-                             f"its upstream gradient (work on a copy, e.g. {name}.copy())")
+            yield from unmodified(case)
         if not case.options.get("numerical", True):
             return
         inputs = dict(zip(args, _copies(case.inputs[a] for a in args)))
@@ -284,7 +328,7 @@ def _backward_check(forward: str, args: tuple, outputs: tuple, backward: str, up
             yield _compare_numerical(grad_name, got[grad_name], numerical)
 
     return Check(backward, fix or f"{backward} in cs231n/rnn_layers.py", compute, extras,
-                 after=after)
+                 after=after, unmodified=unmodified)
 
 
 def _softmax_loss_check() -> Check:
@@ -308,7 +352,21 @@ def _softmax_loss_check() -> Check:
                                             verbose=False)
         yield _compare_numerical("dx", got["dx"], numerical)
 
-    return Check(name, f"{name} in cs231n/rnn_layers.py", compute, extras)
+    def compare(case, output, got, expected):
+        passed, text = _compare_reference(case, output, got, expected)
+        try:
+            values = np.asarray(got, dtype=np.float64)
+        except (TypeError, ValueError):
+            values = np.zeros(1)
+        if not passed and not np.all(np.isfinite(values)):
+            what = (f"is {float(values)}" if values.ndim == 0 else
+                    f"has {int(np.sum(~np.isfinite(values)))} nan/inf entries")
+            large = float(np.max(np.abs(case.inputs["x"]))) >= LARGE_VALUE
+            text += (f"; {output} {what}{' for large scores' if large else ''}: compute "
+                     f"log-softmax as x - max - log(sum(exp(x - max))), not log(probs)")
+        return passed, text
+
+    return Check(name, f"{name} in cs231n/rnn_layers.py", compute, extras, compare)
 
 
 PARAM_NAMES = ("W_embed", "W_proj", "b_proj", "Wx", "Wh", "b", "W_vocab", "b_vocab")
@@ -316,7 +374,7 @@ PARAM_NAMES = ("W_embed", "W_proj", "b_proj", "Wx", "Wh", "b", "W_vocab", "b_voc
 
 def _build_model(case: Case, cell_type: str):
     """A float64 CaptioningRNN with the case's vocabulary, sizes and parameters."""
-    module = importlib.import_module(f"{__package__}.classifiers.rnn")
+    module = _import("classifiers.rnn")
     word_to_idx = {w: i for i, w in enumerate(case.options["words"])}
     features = case.inputs["features"]
     what = "CaptioningRNN(...)"
@@ -596,6 +654,16 @@ def outputs(case: Case) -> dict[str, np.ndarray]:
     with _isolated():
         got = CHECKS[_known(case.check)].compute(case)
     return {name: np.asarray(value) for name, value in got.items()}
+
+
+def upstream_changes(case: Case) -> list[str]:
+    """For a case with option ``check_upstream``: the FAIL texts of the upstream gradients its
+    backward function modified in place (empty when none was, or the case does not ask)."""
+    spec = CHECKS[_known(case.check)]
+    if not case.options.get("check_upstream") or spec.unmodified is None:
+        return []
+    with _isolated():
+        return [text for same, text in spec.unmodified(case) if not same]
 
 
 def run(name: str, hidden: bool = False, path: Path | str | None = None) -> list[Line]:

@@ -28,6 +28,15 @@ def coco_dir() -> Path:
     return datasets_dir() / "coco_captioning"
 
 
+def old_coco_dir() -> Path:
+    """Where the course kept the real COCO folder before: cs231n/datasets/coco_captioning/."""
+    return Path(__file__).resolve().parent / "datasets" / "coco_captioning"
+
+
+class DatasetBuilderMissing(FileNotFoundError):
+    """datasets/builtin_captioning.py is not beside the package (cs231n/ copied alone)."""
+
+
 def builtin_dir() -> Path:
     """Where the built-in offline dataset is built."""
     return datasets_dir() / "builtin_captioning"
@@ -39,9 +48,18 @@ def _is_complete(folder: Path) -> bool:
 
 def _builder():
     """The module datasets/builtin_captioning.py, which renders the built-in dataset."""
-    path = datasets_dir() / "builtin_captioning.py"
-    if not path.is_file():
-        path = Path(__file__).resolve().parent.parent / "datasets" / "builtin_captioning.py"
+    places = [datasets_dir() / "builtin_captioning.py",
+              Path(__file__).resolve().parent.parent / "datasets" / "builtin_captioning.py"]
+    path = next((p for p in places if p.is_file()), None)
+    if path is None:
+        here = Path(__file__).resolve().parent.parent
+        raise DatasetBuilderMissing(
+            f"No real COCO data and no builder of the built-in dataset: datasets/"
+            f"builtin_captioning.py is missing (looked in {places[0].parent}"
+            + (f" and {places[1].parent}" if places[1] != places[0] else "") + "). cs231n/ needs "
+            f"the datasets/ folder of the assignment beside it. Fix: copy it from your assignment "
+            f"folder, `cp -r <assignment folder>/datasets {here}/` (or set CS231N_DATASETS to that "
+            f"datasets/ folder).")
     spec = importlib.util.spec_from_file_location("builtin_captioning", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -53,14 +71,20 @@ def default_data_dir() -> Path:
     or was written by an older version of the kit)."""
     if _is_complete(coco_dir()):
         return coco_dir()
+    if _is_complete(old_coco_dir()):
+        print(f"Found the real COCO data in {old_coco_dir()} (where the course used to keep "
+              f"it): using it")
+        return old_coco_dir()
     folder = builtin_dir()
     builder = _builder()
     if not builder.is_current(folder):
+        looked = f"No real COCO data in {coco_dir()} or {old_coco_dir()}"
         if folder.exists():
-            print(f"The built-in captioning dataset in {folder} was made by an older version of "
-                  f"the kit: rebuilding it (about 20 s) ...")
+            print(f"{looked}; the built-in captioning dataset in {folder} was made "
+                  f"by an older version of the kit: rebuilding it (about 20 s) ...")
         else:
-            print(f"Building the built-in captioning dataset in {folder} (about 20 s, once) ...")
+            print(f"{looked} (datasets/get_coco_captioning.sh downloads it): "
+                  f"building the built-in captioning dataset in {folder} (about 20 s, once) ...")
         builder.build(folder)
     return folder
 
@@ -70,7 +94,8 @@ def load_coco_data(base_dir=None, max_train=None, pca_features=True):
 
     Inputs:
     - base_dir: a folder in the coco_captioning format. Default: the real COCO data if
-      datasets/coco_captioning/ is there, otherwise the built-in offline set.
+      datasets/coco_captioning/ (or the course's old place, cs231n/datasets/coco_captioning/) is
+      there, otherwise the built-in offline set.
     - max_train: keep a random subset (drawn with replacement from the global np.random) of this
       many training captions; features and urls stay whole so image indices stay valid.
     - pca_features: the 512-dimensional PCA features (True) or the raw ones (False).

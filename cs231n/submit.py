@@ -1,11 +1,11 @@
 """Pack your work for handing in. Run it from a terminal in the assignment folder:
 
-    python -m cs231n.submit                 # writes <folder>_submission.zip in the folder
+    python -m cs231n.submit                 # writes rnn_captioning_submission.zip in the folder
     python -m cs231n.submit --out hw.zip    # somewhere else
     python -m cs231n.submit --no-checks     # without running the checks
 
 The zip holds what is graded: your notebooks and the .py files of cs231n/, in one folder named
-like the assignment folder (the datasets, caches and reference outputs are left out). Before
+after the assignment, rnn_captioning/, whatever your folder is called (the datasets, caches and reference outputs are left out). Before
 writing it, the command tells you what looks unfinished: functions that still raise
 NotImplementedError, a file with a syntax error, a notebook that is not valid or still has an
 answer cell saying "YOUR ANSWER HERE". Then it runs every check (python -m cs231n.check --quiet)
@@ -27,6 +27,8 @@ import nbformat
 PACKAGE = "cs231n"
 UNANSWERED = "YOUR ANSWER HERE"   # nbgrader's placeholder in written-answer cells
 SKIPPED_PARTS = {"__pycache__", ".ipynb_checkpoints"}
+ASSIGNMENT = "rnn_captioning"
+ZIP_NAME = f"{ASSIGNMENT}_submission.zip"   # the name the students' README gives
 MAX_FILE_BYTES = 20 * 2**20       # the grader leaves out any larger file of a submission
 
 
@@ -91,14 +93,14 @@ def unfinished(folder: Path, files: list[Path]) -> list[str]:
 
 
 def write_zip(folder: Path, files: list[Path], out: Path) -> None:
-    """Zip the files under one top-level folder named like the assignment folder. The zip is
+    """Zip the files under one top-level folder named after the assignment. The zip is
     written to a temporary file first, so an existing one is replaced only by a complete one."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
             for relative in files:
-                zf.write(folder / relative, (Path(folder.name) / relative).as_posix())
+                zf.write(folder / relative, (Path(ASSIGNMENT) / relative).as_posix())
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
@@ -117,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--folder", type=Path, default=Path.cwd(),
                         help="the assignment folder (default: the current folder)")
     parser.add_argument("--out", type=Path,
-                        help="the zip to write (default: <folder>/<folder name>_submission.zip)")
+                        help=f"the zip to write (default: <folder>/{ZIP_NAME})")
     parser.add_argument("--no-checks", action="store_true", help="do not run the checks")
     return parser
 
@@ -141,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print("Nothing looks unfinished: no stub left, every notebook readable, every answer written.")
 
-    out = (args.out or folder / f"{folder.name}_submission.zip").resolve()
+    out = (args.out or folder / ZIP_NAME).resolve()
     try:
         write_zip(folder, files, out)
     except OSError as error:

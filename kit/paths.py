@@ -7,8 +7,10 @@ import os
 import shutil
 from pathlib import Path
 
+from cs231n import submit
+
 ROOT = Path(__file__).resolve().parent.parent          # the repository
-ASSIGNMENT = "rnn_captioning"                            # nbgrader's assignment name
+ASSIGNMENT = submit.ASSIGNMENT     # nbgrader's assignment name; the hand-in zip is named after it
 PACKAGE = "cs231n"                                       # the package students write code in
 
 BUILD = ROOT / "build"                                   # everything the kit builds (ignored)

@@ -171,10 +171,13 @@ def test_loss_averaged_over_tokens_fails_exactly_the_loss_checks(tmp_path, refer
             in result.stdout)
 
 
-def test_modifying_the_upstream_gradient_fails_only_the_hidden_case(tmp_path, reference_file):
+def test_modifying_the_upstream_gradient_fails_visibly_saying_what_to_change(tmp_path,
+                                                                            reference_file):
     folder = package_copy(tmp_path, reference_file)
     append_bug(folder, UPSTREAM_MODIFIED)
-    assert checker(folder, "rnn_backward").returncode == 0
+    local = checker(folder, "rnn_backward")
+    assert local.returncode == 1, local.stdout
+    assert "dh was modified in place: compute into a new array" in local.stdout
     result = run_in(folder, "-c", "from cs231n import checks\n"
                     "for line in checks.run('rnn_backward', hidden=True): print(line)")
     failing = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]

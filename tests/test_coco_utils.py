@@ -154,3 +154,49 @@ def test_image_from_url_returns_none_with_a_reason_when_unreachable(tmp_path, ca
     assert "missing.jpg" in capsys.readouterr().out
     assert image_from_url("http://127.0.0.1:9/none.jpg", timeout=2) is None
     assert "127.0.0.1" in capsys.readouterr().out
+
+
+# --- the data where users put it --------------------------------------------------------------
+
+def _run_alone(folder, code, datasets=None):
+    """Run code in folder (holding a copy of cs231n/ and nothing else of the kit)."""
+    import os
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "CS231N_DATASETS")}
+    if datasets is not None:
+        env["CS231N_DATASETS"] = str(datasets)
+    return subprocess.run([sys.executable, "-c", code], cwd=folder, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def _package_alone(tmp_path):
+    import shutil
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    shutil.copytree(root / "cs231n", tmp_path / "alone" / "cs231n",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.npz"))
+    return tmp_path / "alone"
+
+
+def test_real_coco_in_the_courses_old_place_is_found_and_said(tmp_path):
+    from tests.conftest import write_coco_folder
+    folder = _package_alone(tmp_path)
+    written = write_coco_folder(folder / "cs231n" / "datasets" / "coco_captioning")
+    result = _run_alone(folder, "from cs231n.coco_utils import load_coco_data\n"
+                                "print(len(load_coco_data()['train_captions']))",
+                        datasets=tmp_path / "empty")
+    assert result.returncode == 0, result.stderr
+    assert "Found the real COCO data in" in result.stdout
+    assert "cs231n/datasets/coco_captioning" in result.stdout
+    assert result.stdout.split()[-1] == str(len(written["train_captions"]))
+
+
+def test_a_package_copied_alone_says_what_is_missing_and_how_to_fix_it(tmp_path):
+    folder = _package_alone(tmp_path)
+    result = _run_alone(folder, "from cs231n.coco_utils import load_coco_data\nload_coco_data()")
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("cs231n.coco_utils.DatasetBuilderMissing: No real COCO data"), last
+    assert "datasets/builtin_captioning.py is missing" in last
+    assert "cp -r <assignment folder>/datasets" in last

@@ -135,7 +135,9 @@ def test_first_load_builds_byte_identical_files(built, tmp_path, monkeypatch, ca
     monkeypatch.setenv("CS231N_DATASETS", str(tmp_path))
     data = load_coco_data()
     out = capsys.readouterr().out
-    assert "Building the built-in captioning dataset" in out
+    assert "building the built-in captioning dataset" in out
+    assert f"No real COCO data in {tmp_path / 'coco_captioning'} or " in out   # where it looked
+    assert "cs231n/datasets/coco_captioning" in out
     assert "built-in" in out.splitlines()[-1]
     assert data["train_features"].shape[0] == builder.NUM_IMAGES["train"]
     rebuilt = tmp_path / "builtin_captioning"
@@ -143,7 +145,7 @@ def test_first_load_builds_byte_identical_files(built, tmp_path, monkeypatch, ca
     for path in built.iterdir():
         assert (rebuilt / path.name).read_bytes() == path.read_bytes(), path.name
     load_coco_data()
-    assert "Building" not in capsys.readouterr().out, "built only once"
+    assert "building" not in capsys.readouterr().out, "built only once"
 
 
 def test_another_seed_gives_other_scenes():

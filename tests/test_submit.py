@@ -81,15 +81,25 @@ def test_the_zip_holds_exactly_the_notebooks_and_the_package(tmp_path):
     out = tmp_path / "out" / "hw.zip"
     result = run_submit(folder, "--no-checks", "--out", str(out))
     assert result.returncode == 0, result.stderr
-    expected = {f"my_work/{p.name}" for p in NOTEBOOKS} | {
-        f"my_work/{p.relative_to(folder).as_posix()}" for p in (folder / "cs231n").rglob("*.py")
+    expected = {f"rnn_captioning/{p.name}" for p in NOTEBOOKS} | {
+        f"rnn_captioning/{p.relative_to(folder).as_posix()}" for p in (folder / "cs231n").rglob("*.py")
         if "__pycache__" not in p.parts}
     with zipfile.ZipFile(out) as zf:
         assert set(zf.namelist()) == expected
-        assert zf.read("my_work/cs231n/rnn_layers.py") == (folder / "cs231n" / "rnn_layers.py").read_bytes()
+        assert zf.read("rnn_captioning/cs231n/rnn_layers.py") == (folder / "cs231n" / "rnn_layers.py").read_bytes()
     assert "Nothing looks unfinished" in result.stdout
     assert "NotImplementedError" not in result.stdout
     assert [p.name for p in out.parent.iterdir()] == ["hw.zip"]
+
+
+def test_the_zip_has_the_readme_name_whatever_the_folder_is_called(tmp_path):
+    folder = make_folder(tmp_path / "rnn_captioning (1)", stubbed=False)
+    result = run_submit(folder, "--no-checks")
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(folder / "rnn_captioning_submission.zip") as zf:
+        assert "rnn_captioning/cs231n/rnn_layers.py" in zf.namelist()
+    readme = (ROOT / "assignments" / "STUDENT_README.md").read_text()
+    assert "rnn_captioning_submission.zip" in readme
 
 
 def test_syntax_errors_and_unreadable_notebooks_are_named(tmp_path):

@@ -58,7 +58,8 @@ def rnn_step_cases() -> list[Case]:
         Case("rnn_step_forward", visible),
         _hidden(Case("rnn_step_forward", step(11, 5, 7, 6)), "N=5, D=7, H=6"),
         _hidden(Case("rnn_step_forward", step(12, 1, 1, 1)), "N=D=H=1"),
-        Case("rnn_step_backward", step(231, 4, 5, 6, upstream=True)),
+        Case("rnn_step_backward", step(231, 4, 5, 6, upstream=True),
+             options={"check_upstream": True}),
         _hidden(Case("rnn_step_backward", step(13, 2, 3, 8, upstream=True)), "N=2, D=3, H=8",
                 check_upstream=True),
         _hidden(Case("rnn_step_backward", step(14, 1, 2, 3, upstream=True)), "N=1"),
@@ -83,7 +84,7 @@ def rnn_sequence_cases() -> list[Case]:
         _hidden(Case("rnn_forward", _forward_only(_sequence(21, 3, 1, 4, 5))), "T=1"),
         _hidden(Case("rnn_forward", _forward_only(_sequence(22, 3, 6, 2, 3))),
                 "N=3, T=6, D=2, H=3"),
-        Case("rnn_backward", _sequence(231, 2, 3, 4, 5)),
+        Case("rnn_backward", _sequence(231, 2, 3, 4, 5), options={"check_upstream": True}),
         _hidden(Case("rnn_backward", _sequence(23, 2, 1, 3, 4)), "T=1", check_upstream=True),
         _hidden(Case("rnn_backward", _sequence(24, 3, 5, 2, 4)), "N=3, T=5, D=2, H=4",
                 check_upstream=True),
@@ -109,7 +110,10 @@ def word_embedding_cases() -> list[Case]:
                       "W": _randn(32, W=(10, 4))["W"]}), "V=10, D=4, N=3, T=6"),
         _hidden(Case("word_embedding_forward", {"x": np.array([[4], [0], [4]]),
                                                 "W": _lin(-1, 1, 6, 2)}), "T=1"),
-        Case("word_embedding_backward", backward(232, visible_x, V, 6)),
+        Case("word_embedding_backward", backward(232, visible_x, V, 6),
+             options={"check_upstream": True}),
+        Case("word_embedding_backward", backward(235, np.array([[1, 1, 3], [3, 1, 1]]), 6, 2),
+             label="repeated words, unused rows", options={"check_upstream": True}),
         _hidden(Case("word_embedding_backward", backward(33, np.full((4, 5), 2), 6, 3)),
                 "one word repeated everywhere, unused rows", check_upstream=True),
         _hidden(Case("word_embedding_backward", backward(34, np.array([[1], [3], [1]]), 4, 5)),
@@ -137,8 +141,13 @@ def softmax_loss_cases() -> list[Case]:
     masked_row["mask"][2] = False
     no_mask = _softmax_inputs(54, 3, 4, 5)
     no_mask["mask"][:] = False
+    visible_masked_row = _softmax_inputs(56, 3, 4, 6)
+    visible_masked_row["mask"][1] = False
     return [
         Case("temporal_softmax_loss", _softmax_inputs(231, 4, 5, 7)),
+        Case("temporal_softmax_loss", visible_masked_row, label="a fully masked row"),
+        Case("temporal_softmax_loss", _softmax_inputs(57, 2, 3, 6, scale=1000.0),
+             label="scores around 1e3", options={"numerical": False}),
         _hidden(Case("temporal_softmax_loss", masked_row), "a fully masked row"),
         _hidden(Case("temporal_softmax_loss", _softmax_inputs(53, 3, 4, 5, scale=1000.0)),
                 "scores around 1e3", numerical=False),
@@ -191,8 +200,12 @@ def model_loss_cases(cell_type: str) -> list[Case]:
     realistic["captions"] = _realistic_captions(62, 5, 7, 10)
     short = _model(cell_type, 63, 4, 3, 5, 2, 8)
     short["captions"] = np.random.RandomState(64).randint(8, size=(4, 2)).astype(np.int32)
+    padded = _model(cell_type, 65, 3, 5, 4, 3, 9, scale=0.5)
+    padded["captions"] = _realistic_captions(66, 3, 6, 9)
     return [
         Case(name, visible, options=_options(V, W, H)),
+        Case(name, padded, options=_options(9, 4, 3),
+             label="padded captions, a row with only <NULL> targets"),
         _hidden(Case(name, realistic, options=_options(10, 4, 5)),
                 "padded captions, a row with only <NULL> targets"),
         _hidden(Case(name, short, options=_options(8, 5, 2)), "T=1"),
@@ -205,8 +218,11 @@ def model_gradient_cases(cell_type: str) -> list[Case]:
     visible["captions"] = np.random.RandomState(232).randint(8, size=(2, 4)).astype(np.int32)
     hidden = _model(cell_type, 71, 3, 3, 4, 3, 7, scale=0.5)
     hidden["captions"] = _realistic_captions(72, 3, 5, 7)
+    padded = _model(cell_type, 73, 2, 3, 3, 4, 6, scale=0.5)
+    padded["captions"] = _realistic_captions(74, 2, 4, 6)
     return [
         Case(name, visible, options=_options(8, 5, 6)),
+        Case(name, padded, options=_options(6, 3, 4), label="padded captions"),
         _hidden(Case(name, hidden, options=_options(7, 4, 3)), "padded captions"),
     ]
 
@@ -215,6 +231,8 @@ def model_sample_cases(cell_type: str) -> list[Case]:
     name = f"captioning_{cell_type}_sample"
     return [
         Case(name, _model(cell_type, 231, 3, 6, 5, 7, 8), options=_options(8, 5, 7, max_length=6)),
+        Case(name, _model(cell_type, 84, 5, 4, 3, 5, 6), options=_options(6, 3, 5, max_length=7),
+             label=END_EARLY),
         _hidden(Case(name, _model(cell_type, 81, 6, 4, 3, 5, 6),
                      options=_options(6, 3, 5, max_length=8)),
                 END_EARLY),
@@ -243,10 +261,12 @@ def lstm_step_cases() -> list[Case]:
 
     return [
         Case("lstm_step_forward", visible),
+        Case("lstm_step_forward", step(95, 3, 2, 3, upstream=False, scale=100.0),
+             label="saturated gates"),
         _hidden(Case("lstm_step_forward", step(91, 4, 6, 3, upstream=False)), "N=4, D=6, H=3"),
         _hidden(Case("lstm_step_forward", step(92, 2, 3, 4, upstream=False, scale=100.0)),
                 "saturated gates"),
-        Case("lstm_step_backward", step(231, 4, 5, 6)),
+        Case("lstm_step_backward", step(231, 4, 5, 6), options={"check_upstream": True}),
         _hidden(Case("lstm_step_backward", step(93, 2, 3, 2)), "N=2, D=3, H=2",
                 check_upstream=True),
         _hidden(Case("lstm_step_backward", step(94, 1, 4, 3)), "N=1", check_upstream=True),
@@ -263,7 +283,8 @@ def lstm_sequence_cases() -> list[Case]:
         _hidden(Case("lstm_forward", _forward_only(_sequence(101, 3, 1, 4, 5, gates=4))), "T=1"),
         _hidden(Case("lstm_forward", _forward_only(_sequence(102, 2, 7, 3, 2, gates=4))),
                 "N=2, T=7, D=3, H=2"),
-        Case("lstm_backward", _sequence(231, 2, 10, 3, 6, gates=4)),
+        Case("lstm_backward", _sequence(231, 2, 10, 3, 6, gates=4),
+             options={"check_upstream": True}),
         _hidden(Case("lstm_backward", _sequence(103, 3, 1, 2, 4, gates=4)), "T=1",
                 check_upstream=True),
         _hidden(Case("lstm_backward", _sequence(104, 2, 4, 3, 3, gates=4)), "N=2, T=4, D=3, H=3",

@@ -11,9 +11,12 @@ Layout of the built course (nbgrader's own, plus what the kit adds)::
 """
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Callable, Iterable
+
+from cs231n.points import notebook_points
 
 from .. import atomic
 from ..paths import ASSIGNMENT, COURSE, IGNORE, PACKAGE, REFERENCE_ONLY, ROOT
@@ -53,8 +56,19 @@ def build_course(course_dir: Path = COURSE, root: Path = ROOT,
     (write_support or write_reference_outputs)(source)
     course_config.apply(source, course_config.load(root))
     write_hidden_notebook(source)
+    write_points(source)
     write_config(Path(course_dir), root, student_files(source))
     return source
+
+
+def write_points(source: Path) -> Path:
+    """Write cs231n/grading_points.json: what each check is worth in the course's notebooks,
+    the hidden-check notebook included (``python -m cs231n.check`` reads it)."""
+    path = Path(source) / PACKAGE / "grading_points.json"
+    with atomic.replacing(path) as tmp:
+        Path(tmp).write_text(json.dumps(notebook_points(source), indent=1) + "\n",
+                             encoding="utf-8")
+    return path
 
 
 def student_files(source: Path) -> list[str]:

@@ -39,6 +39,7 @@ import tempfile
 from pathlib import Path
 
 import nbformat
+
 from cs231n import checks
 
 from .. import atomic
@@ -47,7 +48,7 @@ from ..paths import (HIDDEN_NOTEBOOK, PACKAGE, PACKAGE_CHECKS, PACKAGE_CHECKS_RU
 from . import stubs
 from .package_checks import FOLDER
 
-POINTS = 1
+POINTS = checks.PACKAGE_CHECK_POINTS
 
 INTRO = """\
 # Package checks

@@ -10,6 +10,7 @@ from pathlib import Path
 import nbformat
 
 from ..paths import PACKAGE
+from . import written_answers
 from .submissions import Submission, is_junk, copy_package, extract_zip, find_root
 
 
@@ -115,7 +116,12 @@ def assemble(submission: Submission, release_dir: Path, extra_notebooks: list[Pa
                 notes.append(f"{relative} {problem}: graded the release notebook")
             elif relative != f"{name}.ipynb":
                 notes.append(f"{relative} graded as {name}.ipynb")
-        nbformat.write(rebuild_notebook(release_nb, student_nb), dest / f"{name}.ipynb")
+        graded_nb = rebuild_notebook(release_nb, student_nb)
+        placed = written_answers.carry(graded_nb, release_nb, student_nb)
+        notes.extend(placed.notes(f"{name}.ipynb"))
+        if placed.keep_original:
+            written_answers.keep_original(path, dest, name)
+        nbformat.write(graded_nb, dest / f"{name}.ipynb")
     for notebook in extra_notebooks:
         shutil.copyfile(notebook, dest / notebook.name)
     missing = [f for f in student_files if not (dest / f).is_file()]

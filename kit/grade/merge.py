@@ -10,6 +10,7 @@ from .. import atomic
 from ..nbgrader_api import course_id, sqlite_url
 from ..paths import ASSIGNMENT
 from . import gradebook
+from . import written_answers
 from .template import Setup, rmtree
 
 FOLDER = "feedback"
@@ -60,4 +61,8 @@ def pack(course_dir: Path, out_dir: Path, student: str) -> Path | None:
     with atomic.replacing(target) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         for page in pages:
             zf.write(page, f"{student}_{ASSIGNMENT}_feedback/{page.name}")
+        kept = Path(course_dir) / "submitted" / student / ASSIGNMENT / written_answers.KEPT
+        for notebook in sorted(kept.glob("*.ipynb")):   # answers that need a hand look
+            zf.write(notebook, f"{student}_{ASSIGNMENT}_feedback/{written_answers.KEPT}/"
+                               f"{notebook.name}")
     return target

@@ -8,7 +8,8 @@ taken from a submission:
   are; nothing else (the course's files are restored from the course source, and a file that
   could shadow a module the grader imports, such as a top-level numpy/ or a cs231n/checks/
   package, is ignored);
-- from each notebook, the answer cells (nbgrader solution cells, matched by their grade id). Every
+- from each notebook, the answer cells (nbgrader solution cells, matched by their grade id; in a
+  notebook without that metadata, by their question: kit.grade.written_answers). Every
   other cell comes from the release, so edited, deleted or added cells change nothing. A notebook
   that is missing, renamed or not valid JSON is graded as the release notebook with the student's
   package (and the status says so);

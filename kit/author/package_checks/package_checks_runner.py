@@ -24,10 +24,14 @@ def result(index: int, case: checks.Case) -> checks.Case:
     """The result case of one input case: its outputs, or the error its code raised."""
     try:
         got = checks.outputs(case)
+        changed = checks.upstream_changes(case)
     except BaseException as e:  # noqa: BLE001 - SystemExit too: one case never stops the others
         plain = type(e).__name__ == "_ContractError"
         error = (str(e) if plain else f"{type(e).__name__}: {e}")[:ERROR_CHARS]
         return checks.Case(case.check, {}, label=str(index), options={"error": error})
+    if changed:   # an upstream gradient modified in place fails the case, as in the notebooks
+        return checks.Case(case.check, {}, label=str(index),
+                           options={"error": changed[0][:ERROR_CHARS]})
     arrays = {key: value for key, value in got.items() if value.dtype != object}
     return checks.Case(case.check, {}, arrays, label=str(index))
 
