@@ -393,6 +393,8 @@ _RNN_LOSS_PARTS = ("word_embedding_forward", "word_embedding_backward", "rnn_for
                    "rnn_backward", "temporal_softmax_loss")
 _LSTM_LOSS_PARTS = ("word_embedding_forward", "word_embedding_backward", "lstm_forward",
                     "lstm_backward", "temporal_softmax_loss")
+_GRU_LOSS_PARTS = ("word_embedding_forward", "word_embedding_backward", "gru_forward",
+                   "gru_backward", "temporal_softmax_loss")
 
 CHECKS: dict[str, Check] = {c.name: c for c in (
     _forward_check("rnn_step_forward", _RNN_STEP, ("next_h",)),
@@ -425,7 +427,21 @@ CHECKS: dict[str, Check] = {c.name: c for c in (
     _model_loss_check("lstm", _LSTM_LOSS_PARTS),
     _model_gradient_check("lstm", _LSTM_LOSS_PARTS),
     _model_sample_check("lstm", ("lstm_step_forward",)),
+    # Gradient_Flow.ipynb: the GRU (extra credit)
+    _forward_check("gru_step_forward", _RNN_STEP, ("next_h",)),
+    _backward_check("gru_step_forward", _RNN_STEP, ("next_h",), "gru_step_backward", ("dnext_h",),
+                    ("dx", "dprev_h", "dWx", "dWh", "db"), _RNN_STEP, after=("gru_step_forward",)),
+    _forward_check("gru_forward", _SEQUENCE, ("h",), after=("gru_step_forward",)),
+    _backward_check("gru_forward", _SEQUENCE, ("h",), "gru_backward", ("dh",),
+                    ("dx", "dh0", "dWx", "dWh", "db"), _SEQUENCE,
+                    after=("gru_forward", "gru_step_backward")),
+    _model_loss_check("gru", _GRU_LOSS_PARTS),
+    _model_gradient_check("gru", _GRU_LOSS_PARTS),
+    _model_sample_check("gru", ("gru_step_forward",)),
 )}
+
+# Checks worth extra credit: the gradebook counts their points on top of the maximum score.
+EXTRA_CREDIT = frozenset(name for name in CHECKS if name.startswith(("gru_", "captioning_gru_")))
 
 
 # --------------------------------------------------------------------------------------------

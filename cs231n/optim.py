@@ -85,3 +85,26 @@ def adam(w, dw, config=None):
     v_hat = config["v"] / (1 - beta2 ** config["t"])
     next_w = w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"])
     return next_w, config
+
+
+def clip_grad_norm(grads, max_norm):
+    """Clip gradients by their global norm (Pascanu et al., 2013).
+
+    Inputs:
+    - grads: dict mapping parameter names to gradient arrays (any shapes)
+    - max_norm: float > 0, the largest global norm allowed
+
+    Returns a tuple of:
+    - clipped: a new dict with the same keys and shapes. When the global norm of grads (the square
+      root of the sum of the squares of all their entries) exceeds max_norm, every gradient is
+      scaled by the same factor so that the global norm of clipped is max_norm; otherwise the
+      gradients are returned unchanged. The arrays of grads are not modified.
+    - total_norm: float, the global norm of grads before clipping
+    """
+    clipped, total_norm = {}, 0.0
+    ### BEGIN SOLUTION
+    total_norm = float(np.sqrt(sum(np.sum(np.square(g)) for g in grads.values())))
+    scale = min(1.0, max_norm / (total_norm + 1e-12))
+    clipped = {name: g * scale for name, g in grads.items()}
+    ### END SOLUTION
+    return clipped, total_norm
