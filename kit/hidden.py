@@ -41,7 +41,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import atomic, stubs
+from . import atomic, extra_credit, stubs
 from .course import HIDDEN_NOTEBOOK
 
 POINTS = 1
@@ -58,7 +58,8 @@ INTRO = """\
 
 The grader re-runs the checks of your `cs231n/` package here, each in a fresh Python process that
 loads only your package, on the visible and the hidden cases of `cs231n/reference_outputs.npz`.
-Each check is worth {points} point(s). The notebooks are not run here: what counts is your code.
+Each check is worth {points} point(s) (extra credit for the extra-credit checks). The notebooks are
+not run here: what counts is your code.
 """
 
 SETUP = '''\
@@ -239,9 +240,13 @@ def build_notebook(names: list[str], digest: str, points: int = POINTS):
                          died_text=CHECK_DIED_TEXT, mime=RESULT_MIME)
     nb.cells.append(nbformat.v4.new_code_cell(setup,
                                               metadata=_cell_meta("package_checks_setup")))
+    from cs231n.checks import EXTRA_CREDIT
     for name in names:
-        nb.cells.append(nbformat.v4.new_code_cell(
-            f'package_check("{name}")', metadata=_cell_meta(f"package_{name}", True, points)))
+        extra = name in EXTRA_CREDIT     # 0 points, the worth as extra credit (kit.extra_credit)
+        meta = _cell_meta(f"package_{name}", True, 0 if extra else points)
+        if extra:
+            meta[extra_credit.KEY] = points
+        nb.cells.append(nbformat.v4.new_code_cell(f'package_check("{name}")', metadata=meta))
     return nb
 
 

@@ -24,7 +24,7 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Igno
                                     LimitOutput, SaveAutoGrades)
 from traitlets.config import Config
 
-from . import atomic, crosscheck, problems
+from . import atomic, crosscheck, extra_credit, problems
 from .course import HIDDEN_NOTEBOOK
 from .execute import LimitedExecute
 from .nbgrader_api import course_id, failure_cause, open_api, sqlite_url
@@ -73,6 +73,9 @@ def grade(job: dict) -> dict:
     autograded = course / "autograded" / job["student"] / job["assignment"]
     report["problems"] = problems.scan_folder(autograded, job) if autograded.is_dir() else []
     if autograded.is_dir():
+        extra_credit.apply(course / "source" / job["assignment"], autograded,
+                           sqlite_url(course / "gradebook.db"), course_id(course),
+                           job["assignment"], job["student"])
         report["problems"] += crosscheck.apply(
             autograded, HIDDEN_NOTEBOOK, sqlite_url(course / "gradebook.db"), course_id(course),
             job["assignment"], job["student"])
