@@ -494,8 +494,8 @@ def gru_backward(dh, cache):
     """
     ### BEGIN SOLUTION
     x, h0, Wx, Wh, steps = cache
-    N, T, D = x.shape
-    dx = np.empty((N, T, D), dtype=np.result_type(dh, Wx))
+    T = x.shape[1]
+    dx = np.empty(x.shape, dtype=np.result_type(dh, Wx))
     dWx, dWh = np.zeros_like(Wx, dtype=dx.dtype), np.zeros_like(Wh, dtype=dx.dtype)
     db = np.zeros(Wx.shape[1], dtype=dx.dtype)
     dprev_h = np.zeros_like(h0, dtype=dx.dtype)

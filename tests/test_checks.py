@@ -317,8 +317,8 @@ def test_terminal_checker_prints_the_notebook_lines(tmp_path, reference_file, ca
 
 def test_terminal_checker_usage_errors(tmp_path, reference_file):
     folder = package_copy(tmp_path, reference_file)
-    unknown = checker(folder, "gru_forward")
-    assert unknown.returncode == 2 and "No check matches 'gru_forward'" in unknown.stderr
+    unknown = checker(folder, "transformer_forward")
+    assert unknown.returncode == 2 and "No check matches 'transformer_forward'" in unknown.stderr
     listed = checker(folder, "--list")
     assert listed.returncode == 0
     assert [line.split()[0] for line in listed.stdout.splitlines()] == list(checks.CHECKS)
