@@ -265,7 +265,11 @@ def import_error(name: str) -> str | None:
 
 def _layer(name: str):
     """The current version of a function of cs231n/rnn_layers.py (edits are picked up)."""
-    return getattr(_import("rnn_layers"), name)
+    function = getattr(_import("rnn_layers"), name, None)
+    if function is None:
+        raise _ContractError(f"cs231n/rnn_layers.py has no function {name}: keep the function "
+                             "of the release (with its name and arguments) and write its code")
+    return function
 
 
 def _forward_check(function: str, args: tuple, outputs: tuple, fix: str = "",
@@ -485,6 +489,8 @@ _RNN_LOSS_PARTS = ("word_embedding_forward", "word_embedding_backward", "rnn_for
                    "rnn_backward", "temporal_softmax_loss")
 _LSTM_LOSS_PARTS = ("word_embedding_forward", "word_embedding_backward", "lstm_forward",
                     "lstm_backward", "temporal_softmax_loss")
+_GRU_LOSS_PARTS = ("word_embedding_forward", "word_embedding_backward", "gru_forward",
+                   "gru_backward", "temporal_softmax_loss")
 
 CHECKS: dict[str, Check] = {c.name: c for c in (
     _forward_check("rnn_step_forward", _RNN_STEP, ("next_h",)),
@@ -517,12 +523,26 @@ CHECKS: dict[str, Check] = {c.name: c for c in (
     _model_loss_check("lstm", _LSTM_LOSS_PARTS),
     _model_gradient_check("lstm", _LSTM_LOSS_PARTS),
     _model_sample_check("lstm", ("lstm_step_forward",)),
+    # Gradient_Flow.ipynb: the GRU (extra credit)
+    _forward_check("gru_step_forward", _RNN_STEP, ("next_h",)),
+    _backward_check("gru_step_forward", _RNN_STEP, ("next_h",), "gru_step_backward", ("dnext_h",),
+                    ("dx", "dprev_h", "dWx", "dWh", "db"), _RNN_STEP, after=("gru_step_forward",)),
+    _forward_check("gru_forward", _SEQUENCE, ("h",), after=("gru_step_forward",)),
+    _backward_check("gru_forward", _SEQUENCE, ("h",), "gru_backward", ("dh",),
+                    ("dx", "dh0", "dWx", "dWh", "db"), _SEQUENCE,
+                    after=("gru_forward", "gru_step_backward")),
+    _model_loss_check("gru", _GRU_LOSS_PARTS),
+    _model_gradient_check("gru", _GRU_LOSS_PARTS),
+    _model_sample_check("gru", ("gru_step_forward",)),
 )}
 
 # The character-level language model's checks (CharRNN_Language_Model.ipynb).
 from .char_checks import char_checks  # noqa: E402  (it builds on the helpers above)
 
 CHECKS.update((c.name, c) for c in char_checks())
+
+# Checks worth extra credit: the gradebook counts their points on top of the maximum score.
+EXTRA_CREDIT = frozenset(name for name in CHECKS if name.startswith(("gru_", "captioning_gru_")))
 
 
 # --------------------------------------------------------------------------------------------

@@ -363,3 +363,124 @@ def temporal_softmax_loss(x, y, mask, verbose=False):
     dx = dx_flat.reshape(N, T, V)
     ### END SOLUTION
     return loss, dx
+
+
+# --------------------------------------------------------------------------------------------
+# GRU (extra credit)
+#
+# The gated recurrent unit of Cho et al. (2014), in the form of the lecture. Its weights hold
+# three blocks of H columns, in the order r, z, n:
+#   r: reset gate, z: update gate, n: candidate hidden state (h~ in the lecture).
+# The notebook Gradient_Flow.ipynb states the equations.
+# --------------------------------------------------------------------------------------------
+
+def gru_step_forward(x, prev_h, Wx, Wh, b):
+    """One time step of a GRU.
+
+    The columns of Wx, Wh and b are three consecutive blocks of H columns, in the order r (reset
+    gate), z (update gate), n (candidate hidden state). The candidate's block of Wh multiplies the
+    reset previous state r * prev_h, not prev_h.
+
+    Inputs:
+    - x: input data for this time step, (N, D)
+    - prev_h: hidden state from the previous time step, (N, H)
+    - Wx: input-to-hidden weights, (D, 3H)
+    - Wh: hidden-to-hidden weights, (H, 3H)
+    - b: biases, (3H,)
+
+    Returns (next_h, cache) with next_h of shape (N, H); the cache holds what
+    ``gru_step_backward`` needs.
+    """
+    ### BEGIN SOLUTION
+    H = prev_h.shape[1]
+    a_x = x.dot(Wx) + b
+    rz = sigmoid(a_x[:, :2 * H] + prev_h.dot(Wh[:, :2 * H]))
+    r, z = rz[:, :H], rz[:, H:]
+    reset_h = r * prev_h
+    n = np.tanh(a_x[:, 2 * H:] + reset_h.dot(Wh[:, 2 * H:]))
+    next_h = z * prev_h + (1 - z) * n
+    cache = (x, prev_h, Wx, Wh, r, z, n, reset_h)
+    ### END SOLUTION
+    return next_h, cache
+
+
+def gru_step_backward(dnext_h, cache):
+    """Backward pass of one GRU step.
+
+    Inputs:
+    - dnext_h: gradient of the loss with respect to next_h, (N, H)
+    - cache: from ``gru_step_forward``
+
+    Returns (dx, dprev_h, dWx, dWh, db) with the shapes of (x, prev_h, Wx, Wh, b).
+    """
+    ### BEGIN SOLUTION
+    x, prev_h, Wx, Wh, r, z, n, reset_h = cache
+    H = prev_h.shape[1]
+    dn = dnext_h * (1 - z)
+    dz = dnext_h * (prev_h - n)
+    da_n = dn * (1 - n * n)
+    dreset_h = da_n.dot(Wh[:, 2 * H:].T)
+    dr = dreset_h * prev_h
+    da_rz = np.concatenate([dr * r * (1 - r), dz * z * (1 - z)], axis=1)
+    da = np.concatenate([da_rz, da_n], axis=1)
+    dprev_h = dnext_h * z + dreset_h * r + da_rz.dot(Wh[:, :2 * H].T)
+    dx = da.dot(Wx.T)
+    dWx = x.T.dot(da)
+    dWh = np.concatenate([prev_h.T.dot(da_rz), reset_h.T.dot(da_n)], axis=1)
+    db = da.sum(axis=0)
+    ### END SOLUTION
+    return dx, dprev_h, dWx, dWh, db
+
+
+def gru_forward(x, h0, Wx, Wh, b):
+    """A GRU run over a whole sequence.
+
+    Inputs:
+    - x: input data, (N, T, D)
+    - h0: initial hidden state, (N, H)
+    - Wx: input-to-hidden weights, (D, 3H), blocks in the order r, z, n
+    - Wh: hidden-to-hidden weights, (H, 3H)
+    - b: biases, (3H,)
+
+    Returns (h, cache): h (N, T, H) holds the T new hidden states, not h0; the cache holds what
+    ``gru_backward`` needs.
+    """
+    ### BEGIN SOLUTION
+    N, T, _ = x.shape
+    h = np.empty((N, T, h0.shape[1]), dtype=np.result_type(x, h0, Wx))
+    prev_h = h0
+    steps = []
+    for t in range(T):
+        prev_h, step_cache = gru_step_forward(x[:, t], prev_h, Wx, Wh, b)
+        h[:, t] = prev_h
+        steps.append(step_cache)
+    cache = (x, h0, Wx, Wh, steps)
+    ### END SOLUTION
+    return h, cache
+
+
+def gru_backward(dh, cache):
+    """Backward pass of ``gru_forward`` (backpropagation through time).
+
+    Inputs:
+    - dh: upstream gradient of each step's output only, (N, T, H). The gradient that flows into
+      h_t from step t+1 is not in dh: add it here as you go back in time.
+    - cache: from ``gru_forward``
+
+    Returns (dx, dh0, dWx, dWh, db) with the shapes of (x, h0, Wx, Wh, b).
+    """
+    ### BEGIN SOLUTION
+    x, h0, Wx, Wh, steps = cache
+    T = x.shape[1]
+    dx = np.empty(x.shape, dtype=np.result_type(dh, Wx))
+    dWx, dWh = np.zeros_like(Wx, dtype=dx.dtype), np.zeros_like(Wh, dtype=dx.dtype)
+    db = np.zeros(Wx.shape[1], dtype=dx.dtype)
+    dprev_h = np.zeros_like(h0, dtype=dx.dtype)
+    for t in reversed(range(T)):
+        dx[:, t], dprev_h, dWx_t, dWh_t, db_t = gru_step_backward(dh[:, t] + dprev_h, steps[t])
+        dWx += dWx_t
+        dWh += dWh_t
+        db += db_t
+    dh0 = dprev_h
+    ### END SOLUTION
+    return dx, dh0, dWx, dWh, db

@@ -27,6 +27,9 @@ PACKAGE_CHECKS_RUNNER = "package_checks_runner.py"       # run in a process with
 # Files of the course source that students never get (paths relative to the assignment folder).
 REFERENCE_ONLY = (HIDDEN_NOTEBOOK, PACKAGE_CHECKS, PACKAGE_CHECKS_RUNNER)
 
+# The cell metadata key of an extra-credit test cell's worth (0 nbgrader points; kit.grade.extra_credit).
+EXTRA_CREDIT_KEY = "extra_credit"
+
 # What copies of a course folder leave out.
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "rnn_val_loss.npz")
 

@@ -279,13 +279,13 @@ def test_sample_default_length_is_30(word_to_idx, cell_type):
 
 def test_unknown_cell_type_is_a_value_error(word_to_idx):
     with pytest.raises(ValueError):
-        CaptioningRNN(word_to_idx, cell_type="gru")
+        CaptioningRNN(word_to_idx, cell_type="transformer")
 
 
 @pytest.mark.kit_extra
 def test_unknown_cell_type_message_names_the_allowed_values(word_to_idx):
-    with pytest.raises(ValueError, match="gru") as error:
-        CaptioningRNN(word_to_idx, cell_type="gru")
+    with pytest.raises(ValueError, match="transformer") as error:
+        CaptioningRNN(word_to_idx, cell_type="transformer")
     assert "rnn" in str(error.value) and "lstm" in str(error.value)
 
 

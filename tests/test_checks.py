@@ -292,8 +292,8 @@ def test_missing_or_corrupt_reference_file_says_how_to_get_it(tmp_path):
 def test_unknown_check_names_list_the_checks(use_reference):
     with pytest.raises(ValueError, match="Unknown check 'rnn_step'.*rnn_step_forward"):
         checks.run("rnn_step")
-    with pytest.raises(ValueError, match="No check matches 'gru_\\*'"):
-        checks.select(["gru_*"])
+    with pytest.raises(ValueError, match="No check matches 'transformer_\\*'"):
+        checks.select(["transformer_*"])
     assert checks.select(["lstm_*forward", "rnn_forward"]) == [
         "rnn_forward", "lstm_step_forward", "lstm_forward"]
 
@@ -323,8 +323,8 @@ def test_terminal_checker_prints_the_notebook_lines(tmp_path, reference_file, ca
 
 def test_terminal_checker_usage_errors(tmp_path, reference_file):
     folder = package_copy(tmp_path, reference_file)
-    unknown = checker(folder, "gru_forward")
-    assert unknown.returncode == 2 and "No check matches 'gru_forward'" in unknown.stderr
+    unknown = checker(folder, "transformer_forward")
+    assert unknown.returncode == 2 and "No check matches 'transformer_forward'" in unknown.stderr
     listed = checker(folder, "--list")
     assert listed.returncode == 0
     assert [line.split()[0] for line in listed.stdout.splitlines()] == list(checks.CHECKS)

@@ -65,6 +65,12 @@ def test_demo_verdict(student, autograded, ok):
     assert (demo.expected(student, autograded, 67) is None) == ok
 
 
+def test_demo_verdict_counts_extra_credit():
+    assert demo.expected("reference", 67 + 15, 67, extra=15) is None
+    assert demo.expected("reference", 67, 67, extra=15) is not None
+    assert demo.expected("bug_x", 70, 67, extra=15) is None
+
+
 @pytest.mark.slow
 def test_the_real_course_grades_the_samples_as_the_demo_expects(tmp_path):
     """The real notebooks: full marks for the reference, nothing for the untouched release,
@@ -80,5 +86,6 @@ def test_the_real_course_grades_the_samples_as_the_demo_expects(tmp_path):
     assert set(rows) == set(described)
     for student, row in rows.items():
         assert row["status"] == "ok", (student, row["status"])
-        assert demo.expected(student, float(row["autograded"]), float(row["autograded_max"])) is None
+        assert demo.expected(student, float(row["autograded"]), float(row["autograded_max"]),
+                             demo.extra_credit_offered(setup.grading_source)) is None
     assert (setup.course_dir / "feedback" / "reference" / "rnn_captioning" / "RNN_Captioning.html").is_file()

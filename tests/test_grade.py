@@ -17,6 +17,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 from kit.commands import feedback, report
+from kit.grade import extra_credit
 from kit.grade.limits import Limits
 from kit.grade.submissions import SubmissionsError
 from kit.grade.template import Setup, prepare
@@ -127,17 +128,18 @@ def graded(tmp_path_factory):
     result = release.build_release(base / "course", base / "release", root=repo)
     submissions = build_class(result.folder, base / "submissions", result.student_files)
     setup = prepare(base / "course", base / "grading", root=repo, build=False,
-                            datasets_dir=None)
+                    datasets_dir=None)
     outcomes = grade_and_report(submissions, setup, LIMITS, jobs=2)
     source = base / "course" / "source" / "rnn_captioning"
-    points = {}
+    points, extra = {}, 0.0
     for path in source.glob("*.ipynb"):
         for cell in nbformat.read(path, as_version=4).cells:
             meta = cell.metadata.get("nbgrader", {})
             if meta.get("grade"):
                 points[(path.stem, meta["grade_id"])] = meta["points"]
+                extra += extra_credit.worth(cell)   # the GRU checks of Package_Checks
     return SimpleNamespace(base=base, repo=repo, release=result, submissions=submissions,
-                           setup=setup, outcomes=outcomes, points=points,
+                           setup=setup, outcomes=outcomes, points=points, extra=extra,
                            rows=read_rows(setup.out_dir / "grades.csv"))
 
 
@@ -148,6 +150,11 @@ def cell_score(graded, student: str, notebook: str, grade_id: str) -> float:
 
 def total(graded, notebook: str | None = None) -> float:
     return sum(p for (nb, _), p in graded.points.items() if notebook in (None, nb))
+
+
+def full(graded) -> float:
+    """The score of a submission that passes everything: the maximum plus every extra credit."""
+    return total(graded) + graded.extra
 
 
 def hidden_ids(graded) -> list[str]:
@@ -199,7 +206,8 @@ def test_every_entry_is_a_student_with_a_row(graded):
 
 
 def test_reference_gets_full_marks_and_untouched_release_nothing(graded):
-    assert float(graded.rows["reference"]["score"]) == total(graded)
+    assert graded.extra > 0
+    assert float(graded.rows["reference"]["score"]) == full(graded)
     assert graded.rows["reference"]["status"] == "ok"
     assert float(graded.rows["untouched"]["score"]) == 0
     assert graded.rows["untouched"]["status"] == "ok"
@@ -249,18 +257,19 @@ def test_feedback_after_hand_grading_shows_the_comments(graded, tmp_path, capsys
 def test_missing_package_earns_only_the_answer(graded):
     row = graded.rows["no_package"]
     assert float(row["score"]) == graded.points[("Mini", "double_check")]
-    assert "missing cs231n/classifiers/rnn.py, cs231n/rnn_layers.py" in row["status"]
+    assert ("missing cs231n/classifiers/rnn.py, cs231n/optim.py, cs231n/rnn_layers.py"
+            in row["status"])
 
 
 def test_invalid_notebook_keeps_the_package_points(graded):
     row = graded.rows["bad_json"]
-    assert float(row["score"]) == total(graded) - graded.points[("Mini", "double_check")]
+    assert float(row["score"]) == full(graded) - graded.points[("Mini", "double_check")]
     assert "Mini.ipynb is not a valid notebook" in row["status"]
 
 
 def test_renamed_notebook_is_found(graded):
     row = graded.rows["renamed"]
-    assert float(row["score"]) == total(graded)
+    assert float(row["score"]) == full(graded)
     assert "Mini (1).ipynb graded as Mini.ipynb" in row["status"]
 
 

@@ -206,6 +206,7 @@ def test_the_real_course_release_has_no_leak(tmp_path):
         pytest.fail("the course has no notebooks in assignments/source/rnn_captioning/")
     result = release.build_release(tmp_path / "course", tmp_path / "out")
     assert result.notebooks == sorted(course_setting.load(ROOT).notebooks)
+    assert "Gradient_Flow" in result.notebooks
     assert release.check_release(result.archive, tmp_path / "course") == []
     secrets = leaks.secret_lines(leaks.walk_folder(tmp_path / "course/source/rnn_captioning"))
     assert len(secrets) > 100   # the check has something to look for

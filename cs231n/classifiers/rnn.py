@@ -4,6 +4,9 @@ import numpy as np
 from ..rnn_layers import (
     affine_backward,
     affine_forward,
+    gru_backward,
+    gru_forward,
+    gru_step_forward,
     lstm_backward,
     lstm_forward,
     lstm_step_forward,
@@ -17,7 +20,7 @@ from ..rnn_layers import (
     word_embedding_forward,
 )
 
-CELL_TYPES = ("rnn", "lstm")
+CELL_TYPES = ("rnn", "lstm", "gru")
 
 
 class CaptioningRNN:
@@ -39,7 +42,8 @@ class CaptioningRNN:
         - input_dim: D, the size of the image feature vectors
         - wordvec_dim: W, the size of the word vectors
         - hidden_dim: H, the size of the hidden state
-        - cell_type: "rnn" or "lstm"
+        - cell_type: "rnn", "lstm" or "gru" (the GRU is the extra-credit part of
+          Gradient_Flow.ipynb)
         - dtype: numpy dtype of the parameters; float32 to train, float64 for gradient checks
         """
         if cell_type not in CELL_TYPES:
@@ -61,7 +65,7 @@ class CaptioningRNN:
         self.params["W_proj"] = np.random.randn(input_dim, hidden_dim) / np.sqrt(input_dim)
         self.params["b_proj"] = np.zeros(hidden_dim)
 
-        gates = {"lstm": 4, "rnn": 1}[cell_type]
+        gates = {"lstm": 4, "rnn": 1, "gru": 3}[cell_type]
         self.params["Wx"] = np.random.randn(wordvec_dim, gates * hidden_dim) / np.sqrt(wordvec_dim)
         self.params["Wh"] = np.random.randn(hidden_dim, gates * hidden_dim) / np.sqrt(hidden_dim)
         self.params["b"] = np.zeros(gates * hidden_dim)
@@ -122,21 +126,20 @@ class CaptioningRNN:
         W_vocab, b_vocab = self.params["W_vocab"], self.params["b_vocab"]
 
         loss, grads = 0.0, {}
-        # Forward: (1) h0 = affine(features); (2) embed captions_in; (3) rnn or lstm over the
+        # Forward: (1) h0 = affine(features); (2) embed captions_in; (3) rnn, lstm or gru over the
         # embedded words; (4) temporal affine to vocabulary scores; (5) temporal softmax loss with
         # the mask. Backward: the same steps in reverse, filling grads for every key of self.params.
         ### BEGIN SOLUTION
         h0, cache_proj = affine_forward(features, W_proj, b_proj)
         words, cache_embed = word_embedding_forward(captions_in, W_embed)
-        if self.cell_type == "rnn":
-            h, cache_cell = rnn_forward(words, h0, Wx, Wh, b)
-        else:
-            h, cache_cell = lstm_forward(words, h0, Wx, Wh, b)
+        forward, backward = {"rnn": (rnn_forward, rnn_backward),
+                             "lstm": (lstm_forward, lstm_backward),
+                             "gru": (gru_forward, gru_backward)}[self.cell_type]
+        h, cache_cell = forward(words, h0, Wx, Wh, b)
         scores, cache_vocab = temporal_affine_forward(h, W_vocab, b_vocab)
         loss, dscores = temporal_softmax_loss(scores, captions_out, mask)
 
         dh, grads["W_vocab"], grads["b_vocab"] = temporal_affine_backward(dscores, cache_vocab)
-        backward = rnn_backward if self.cell_type == "rnn" else lstm_backward
         dwords, dh0, grads["Wx"], grads["Wh"], grads["b"] = backward(dh, cache_cell)
         grads["W_embed"] = word_embedding_backward(dwords, cache_embed)
         _, grads["W_proj"], grads["b_proj"] = affine_backward(dh0, cache_proj)
@@ -147,7 +150,7 @@ class CaptioningRNN:
         """Test-time greedy decoding.
 
         h0 is the projected features (and c0 is zeros for the LSTM). The first input word is
-        <START>. At each step: embed the previous word, take one rnn/lstm step, score the
+        <START>. At each step: embed the previous word, take one rnn/lstm/gru step, score the
         vocabulary, and choose the highest-scoring word, which is the next input.
 
         Inputs:
@@ -176,6 +179,8 @@ class CaptioningRNN:
             x = W_embed[word]
             if self.cell_type == "rnn":
                 h, _ = rnn_step_forward(x, h, Wx, Wh, b)
+            elif self.cell_type == "gru":
+                h, _ = gru_step_forward(x, h, Wx, Wh, b)
             else:
                 h, c, _ = lstm_step_forward(x, h, c, Wx, Wh, b)
             scores, _ = affine_forward(h, W_vocab, b_vocab)

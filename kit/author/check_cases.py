@@ -21,6 +21,7 @@ from cs231n.checks import Case
 from . import char_check_cases
 
 END_EARLY = "captions that end at different steps"
+GATES = {"rnn": 1, "lstm": 4, "gru": 3}   # blocks of H columns in Wx, Wh and b
 WORDS = ["<NULL>", "<START>", "<END>", "<UNK>", "cat", "dog", "on", "a", "mat", "red"]
 
 
@@ -161,7 +162,7 @@ def softmax_loss_cases() -> list[Case]:
 def _model(cell_type: str, seed: int, N: int, D: int, W: int, H: int, V: int,
            scale: float = 1.0) -> dict:
     """Features and parameters (standard normal times scale) of a model with V words."""
-    gates = 4 if cell_type == "lstm" else 1
+    gates = GATES[cell_type]
     rng = np.random.RandomState(seed)
     shapes = {"W_embed": (V, W), "W_proj": (D, H), "b_proj": (H,), "Wx": (W, gates * H),
               "Wh": (H, gates * H), "b": (gates * H,), "W_vocab": (H, V), "b_vocab": (V,)}
@@ -189,7 +190,7 @@ def _realistic_captions(seed: int, N: int, T: int, V: int) -> np.ndarray:
 
 def model_loss_cases(cell_type: str) -> list[Case]:
     name = f"captioning_{cell_type}_loss"
-    gates = 4 if cell_type == "lstm" else 1
+    gates = GATES[cell_type]
     N, D, W, H, V, T = 10, 20, 30, 40, 6, 13
     visible = {"features": _lin(-1.5, 0.3, N, D),
                "captions": (np.arange(N * (T + 1)) % V).reshape(N, T + 1).astype(np.int32)}
@@ -292,6 +293,58 @@ def lstm_sequence_cases() -> list[Case]:
     ]
 
 
+# --- GRU (extra credit) ------------------------------------------------------------------------
+# Every case checks that the upstream gradients are left unmodified; the hidden cases differ from
+# the visible ones only in sizes (T = 1 among them) and values (large inputs that saturate the
+# gates among them: a visible step case has large inputs too).
+
+def gru_step_cases() -> list[Case]:
+    N, D, H = 3, 4, 5
+    visible = {"x": _lin(-0.4, 1.2, N, D), "prev_h": _lin(-0.3, 0.7, N, H),
+               "Wx": _lin(-2.1, 1.3, D, 3 * H), "Wh": _lin(-0.7, 2.2, H, 3 * H),
+               "b": _lin(0.3, 0.7, 3 * H)}
+
+    def step(seed, N, D, H, upstream=True, scale=1.0):
+        arrays = _randn(seed, x=(N, D), prev_h=(N, H), Wx=(D, 3 * H), Wh=(H, 3 * H),
+                        b=(3 * H,), dnext_h=(N, H))
+        arrays["x"] *= scale
+        if not upstream:
+            del arrays["dnext_h"]
+        return arrays
+
+    return [
+        Case("gru_step_forward", visible),
+        Case("gru_step_forward", step(230, 2, 3, 4, upstream=False, scale=100.0),
+             label="large inputs"),
+        _hidden(Case("gru_step_forward", step(111, 4, 6, 3, upstream=False)), "N=4, D=6, H=3"),
+        _hidden(Case("gru_step_forward", step(112, 2, 3, 4, upstream=False, scale=100.0)),
+                "larger inputs"),
+        Case("gru_step_backward", step(231, 4, 5, 6), options={"check_upstream": True}),
+        _hidden(Case("gru_step_backward", step(113, 2, 3, 2)), "N=2, D=3, H=2",
+                check_upstream=True),
+        _hidden(Case("gru_step_backward", step(114, 1, 4, 3)), "N=1", check_upstream=True),
+    ]
+
+
+def gru_sequence_cases() -> list[Case]:
+    N, D, H, T = 2, 5, 4, 3
+    visible = {"x": _lin(-0.4, 0.6, N, T, D), "h0": _lin(-0.4, 0.8, N, H),
+               "Wx": _lin(-0.2, 0.9, D, 3 * H), "Wh": _lin(-0.3, 0.6, H, 3 * H),
+               "b": _lin(0.2, 0.7, 3 * H)}
+    return [
+        Case("gru_forward", visible),
+        _hidden(Case("gru_forward", _forward_only(_sequence(121, 3, 1, 4, 5, gates=3))), "T=1"),
+        _hidden(Case("gru_forward", _forward_only(_sequence(122, 2, 7, 3, 2, gates=3))),
+                "N=2, T=7, D=3, H=2"),
+        Case("gru_backward", _sequence(231, 2, 10, 3, 6, gates=3),
+             options={"check_upstream": True}),
+        _hidden(Case("gru_backward", _sequence(123, 3, 1, 2, 4, gates=3)), "T=1",
+                check_upstream=True),
+        _hidden(Case("gru_backward", _sequence(124, 2, 4, 3, 3, gates=3)), "N=2, T=4, D=3, H=3",
+                check_upstream=True),
+    ]
+
+
 # --- everything -------------------------------------------------------------------------------
 
 def all_cases() -> list[Case]:
@@ -301,6 +354,8 @@ def all_cases() -> list[Case]:
             + model_loss_cases("rnn") + model_gradient_cases("rnn") + model_sample_cases("rnn")
             + lstm_step_cases() + lstm_sequence_cases()
             + model_loss_cases("lstm") + model_gradient_cases("lstm") + model_sample_cases("lstm")
+            + gru_step_cases() + gru_sequence_cases()
+            + model_loss_cases("gru") + model_gradient_cases("gru") + model_sample_cases("gru")
             + char_check_cases.all_cases())
 
 

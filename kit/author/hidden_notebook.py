@@ -43,8 +43,8 @@ import nbformat
 from cs231n import checks
 
 from .. import atomic
-from ..paths import (HIDDEN_NOTEBOOK, PACKAGE, PACKAGE_CHECKS, PACKAGE_CHECKS_RUNNER,
-                     REFERENCE_OUTPUTS)
+from ..paths import (EXTRA_CREDIT_KEY, HIDDEN_NOTEBOOK, PACKAGE, PACKAGE_CHECKS,
+                     PACKAGE_CHECKS_RUNNER, REFERENCE_OUTPUTS)
 from . import stubs
 from .package_checks import FOLDER
 
@@ -55,7 +55,8 @@ INTRO = """\
 
 The grader re-runs the checks of your `cs231n/` package here, each in a fresh Python process that
 loads only your package, on the visible and the hidden cases of `cs231n/reference_outputs.npz`.
-Each check is worth {points} point(s). The notebooks are not run here: what counts is your code.
+Each check is worth {points} point(s) (extra credit for the extra-credit checks). The notebooks are
+not run here: what counts is your code.
 """
 
 SETUP = """\
@@ -115,8 +116,11 @@ def build_notebook(names: list[str], digest: str, points: int = POINTS):
     nb.cells.append(nbformat.v4.new_code_cell(setup,
                                               metadata=_cell_meta("package_checks_setup")))
     for name in names:
-        nb.cells.append(nbformat.v4.new_code_cell(
-            f'package_check("{name}")', metadata=_cell_meta(f"package_{name}", True, points)))
+        extra = name in checks.EXTRA_CREDIT   # 0 points, its worth as extra credit
+        meta = _cell_meta(f"package_{name}", True, 0 if extra else points)
+        if extra:
+            meta[EXTRA_CREDIT_KEY] = points
+        nb.cells.append(nbformat.v4.new_code_cell(f'package_check("{name}")', metadata=meta))
     return nb
 
 

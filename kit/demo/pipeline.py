@@ -9,6 +9,9 @@ import sys
 import time
 from pathlib import Path
 
+import nbformat
+
+from ..grade import extra_credit
 from ..grade.limits import Limits, default_jobs
 from ..grade.status import load_statuses
 from ..grade.template import prepare
@@ -27,13 +30,22 @@ def build_dataset(datasets_dir: Path) -> None:
     subprocess.run([sys.executable, "-m", "kit", "data"], cwd=ROOT, env=env, check=True)
 
 
-def expected(student: str, autograded: float, maximum: float) -> str | None:
-    """What is wrong with a sample's autograded score, or None when it is as it should be."""
+def expected(student: str, autograded: float, maximum: float, extra: float = 0.0) -> str | None:
+    """What is wrong with a sample's autograded score (extra credit, of which the course offers
+    `extra` points, included), or None when it is as it should be."""
+    best = maximum + extra
     if student == "reference":
-        return None if autograded == maximum else f"expected full marks ({maximum:g})"
+        return None if autograded == best else (
+            f"expected full marks ({maximum:g}" + (f" + {extra:g} extra credit)" if extra else ")"))
     if student == "untouched":
         return None if autograded == 0 else "expected 0 autograded points"
-    return None if 0 < autograded < maximum else f"expected partial credit (0 < score < {maximum:g})"
+    return None if 0 < autograded < best else f"expected partial credit (0 < score < {best:g})"
+
+
+def extra_credit_offered(source: Path) -> float:
+    """The extra credit the test cells of an assignment folder's notebooks offer in all."""
+    return sum(sum(extra_credit.cells_worth(nbformat.read(path, as_version=4)).values())
+               for path in sorted(Path(source).glob("*.ipynb")))
 
 
 def run(out: Path = DEMO, jobs: int = 0) -> int:
@@ -67,10 +79,11 @@ def run(out: Path = DEMO, jobs: int = 0) -> int:
     print()
     print_summary(setup)
     wrong = []
+    extra = extra_credit_offered(setup.grading_source)
     for row in rows:
         record = dict(zip(header, row))
         problem = expected(record["student"], float(record["autograded"]),
-                           float(record["autograded_max"]))
+                           float(record["autograded_max"]), extra)
         if problem:
             wrong.append(f"{record['student']}: {record['autograded']} autograded points, {problem}")
     print(f"\nDemo finished in {time.time() - start:.0f} s.")

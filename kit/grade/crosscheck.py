@@ -65,8 +65,10 @@ def apply(autograded: Path, hidden_name: str, db_url: str, course_id: str, assig
                     grade = gb.find_grade(grade_id, path.stem, assignment, student)
                 except MissingEntry:
                     continue
-                if grade.auto_score:
+                if grade.auto_score or grade.extra_credit:
                     grade.auto_score = 0.0
+                    if grade.extra_credit:
+                        grade.extra_credit = 0.0
                     withdrawn.append(f"{grade_id} ({', '.join(failed)})")
             gb.db.commit()
             if withdrawn:

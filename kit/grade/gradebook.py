@@ -3,7 +3,8 @@
 Each submission is autograded in its own course folder with its own SQLite gradebook (so that
 parallel graders never write to the same database); the main process then copies the student's
 automatic scores and comments into the class gradebook, one student at a time. Manual scores and
-extra credit already in the class gradebook are kept.
+extra credit given by hand are kept; the extra credit of autograded extra-credit cells
+(``kit.grade.extra_credit``) is copied.
 """
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ def _read_submission(url: str, course_id: str, assignment: str, student: str):
         except MissingEntry:
             return None, None
         return submitted.timestamp, {
-            nb.name: ([(g.name, g.auto_score, g.needs_manual_grade) for g in nb.grades],
+            nb.name: ([(g.name, g.auto_score, g.needs_manual_grade, g.extra_credit)
+                       for g in nb.grades],
                       [(c.name, c.auto_comment) for c in nb.comments])
             for nb in submitted.notebooks}
 
@@ -64,10 +66,12 @@ def merge_submission(source_url: str | None, target_url: str, course_id: str, as
             return False
         for nb in submission.notebooks:
             grades, comments = results.get(nb.name, ([], []))
-            by_name = {name: (score, manual) for name, score, manual in grades}
+            by_name = {name: (score, manual, extra) for name, score, manual, extra in grades}
             for grade in nb.grades:
-                score, manual = by_name.get(grade.name, (0.0, False))
+                score, manual, extra = by_name.get(grade.name, (0.0, False, None))
                 grade.auto_score, grade.needs_manual_grade = score, manual
+                if extra is not None:   # an autograded extra-credit cell (extra_credit)
+                    grade.extra_credit = extra
             texts = dict(comments)
             for comment in nb.comments:
                 if comment.name in texts:

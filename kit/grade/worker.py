@@ -27,7 +27,7 @@ from traitlets.config import Config
 from .. import atomic
 from ..nbgrader_api import course_id, failure_cause, open_api, sqlite_url
 from ..paths import HIDDEN_NOTEBOOK
-from . import crosscheck, problems
+from . import crosscheck, extra_credit, problems
 from .execute import LimitedExecute
 
 REPORT = "report.json"
@@ -74,6 +74,9 @@ def grade(job: dict) -> dict:
     autograded = course / "autograded" / job["student"] / job["assignment"]
     report["problems"] = problems.scan_folder(autograded, job) if autograded.is_dir() else []
     if autograded.is_dir():
+        extra_credit.apply(course / "source" / job["assignment"], autograded,
+                           sqlite_url(course / "gradebook.db"), course_id(course),
+                           job["assignment"], job["student"])
         report["problems"] += crosscheck.apply(
             autograded, HIDDEN_NOTEBOOK, sqlite_url(course / "gradebook.db"), course_id(course),
             job["assignment"], job["student"])
