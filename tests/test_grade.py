@@ -257,8 +257,8 @@ def test_feedback_after_hand_grading_shows_the_comments(graded, tmp_path, capsys
 def test_missing_package_earns_only_the_answer(graded):
     row = graded.rows["no_package"]
     assert float(row["score"]) == graded.points[("Mini", "double_check")]
-    assert ("missing cs231n/classifiers/rnn.py, cs231n/optim.py, cs231n/rnn_layers.py"
-            in row["status"])
+    assert ("missing cs231n/classifiers/char_rnn.py, cs231n/classifiers/rnn.py, cs231n/optim.py, "
+            "cs231n/rnn_layers.py" in row["status"])
 
 
 def test_invalid_notebook_keeps_the_package_points(graded):
