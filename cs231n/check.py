@@ -68,7 +68,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Autograded points: {earned} of {sum(worth.get(name, 0) for name in names)} "
               f"(the points of the passing checks; hidden cases at grading change only sizes "
               f"and values; written answers are graded by hand)")
-    return 1 if failed else 0
+    extra = [name for name in names if name in checks.EXTRA_CREDIT]
+    if extra:
+        print(f"Extra credit: {len([n for n in extra if n not in failed])} of {len(extra)} "
+              f"checks passed (optional: they add to the score, never to the maximum)")
+    return 1 if set(failed) - checks.EXTRA_CREDIT else 0
 
 
 def _run(name: str) -> list[checks.Line]:

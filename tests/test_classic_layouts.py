@@ -108,7 +108,9 @@ def test_the_points_table_adds_up_to_the_graded_points(student_release):
 def test_classic_solution_shows_locally_what_it_will_lose(student_release, tmp_path, layout):
     result = check(with_solution(student_release, tmp_path / "student", layout))
     assert result.returncode == 1 and result.stderr == "", result.stdout + result.stderr
-    assert failed(result.stdout) == {"temporal_softmax_loss", "lstm_step_backward"}, result.stdout
+    # the classic course had no GRU: its extra-credit checks fail too, and cost no point
+    assert failed(result.stdout) - checks.EXTRA_CREDIT == {"temporal_softmax_loss",
+                                                           "lstm_step_backward"}, result.stdout
     assert ("loss is nan for large scores: compute log-softmax as x - max - "
             "log(sum(exp(x - max)))") in result.stdout
     assert "dnext_c was modified in place: compute into a new array" in result.stdout
