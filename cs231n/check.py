@@ -60,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
         if not all(line.passed for line in lines):
             failed.append(name)
             print(f"  -> {checks.failure_message(name, lines)}{_costs(worth.get(name, 0))}")
+    extra = [name for name in names if name in checks.EXTRA_CREDIT]
+    if extra:
+        print(f"\nExtra credit: {len([n for n in extra if n not in failed])} of {len(extra)} "
+              f"checks passed (optional: they add to the score, never to the maximum)")
     passed = len(names) - len(failed)
     summary = f"\n{passed} of {len(names)} checks passed"
     print(summary + (f"; failed: {', '.join(failed)}" if failed else ""))
@@ -68,10 +72,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Autograded points: {earned} of {sum(worth.get(name, 0) for name in names)} "
               f"(the points of the passing checks; hidden cases at grading change only sizes "
               f"and values; written answers are graded by hand)")
-    extra = [name for name in names if name in checks.EXTRA_CREDIT]
-    if extra:
-        print(f"Extra credit: {len([n for n in extra if n not in failed])} of {len(extra)} "
-              f"checks passed (optional: they add to the score, never to the maximum)")
     return 1 if set(failed) - checks.EXTRA_CREDIT else 0
 
 
