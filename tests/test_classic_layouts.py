@@ -40,9 +40,9 @@ NEW_ARRAY = "    dnext_c = dnext_c + dnext_h"
 
 
 @pytest.fixture(scope="module")
-def student_release(tmp_path_factory) -> Path:
-    """An assignment folder as students get it, with the grader's points table: the course
-    notebooks, the package with the visible cases of the reference outputs."""
+def course_source(tmp_path_factory) -> Path:
+    """The course as its author builds it: the notebooks, the package, every reference output,
+    the hidden-check notebook and the points table."""
     source = tmp_path_factory.mktemp("source")
     shutil.copytree(ROOT / "cs231n", source / "cs231n",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.npz", "*.json"))
@@ -51,12 +51,22 @@ def student_release(tmp_path_factory) -> Path:
     write_reference_outputs(source)
     hidden.write_hidden_notebook(source)
     course.write_points(source)
-    (source / paths.HIDDEN_NOTEBOOK).unlink()      # students never get it
-    keep_visible_cases(source)
     return source
 
 
-def graded_points() -> int:
+@pytest.fixture(scope="module")
+def student_release(course_source, tmp_path_factory) -> Path:
+    """An assignment folder as students get it, with the grader's points table: the course
+    notebooks, the package with the visible cases of the reference outputs."""
+    release = tmp_path_factory.mktemp("release") / "assignment"
+    shutil.copytree(course_source, release)
+    (release / paths.HIDDEN_NOTEBOOK).unlink()      # students never get it
+    keep_visible_cases(release)
+    return release
+
+
+@pytest.fixture(scope="module")
+def graded_points(course_source) -> int:
     """The autograded points of the course: the notebooks' graded code cells and one test cell
     per check of the hidden-check notebook (extra-credit checks add no points to the maximum)."""
     total = 0
@@ -65,7 +75,8 @@ def graded_points() -> int:
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type == "code" and meta.get("grade"):
                 total += meta["points"]
-    graded = [name for name in hidden.checked_names(ROOT) if name not in checks.EXTRA_CREDIT]
+    graded = [name for name in hidden.checked_names(course_source)
+              if name not in checks.EXTRA_CREDIT]
     return total + hidden.POINTS * len(graded)
 
 
@@ -98,14 +109,15 @@ def points_line(stdout: str) -> str:
     return next(line for line in stdout.splitlines() if line.startswith("Autograded points"))
 
 
-def test_the_points_table_adds_up_to_the_graded_points(student_release):
+def test_the_points_table_adds_up_to_the_graded_points(student_release, graded_points):
     table = json.loads((student_release / "cs231n" / "grading_points.json").read_text())
-    assert sum(table.values()) == graded_points() > 0
+    assert sum(table.values()) == graded_points > 0
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_classic_solution_shows_locally_what_it_will_lose(student_release, tmp_path, layout):
+def test_classic_solution_shows_locally_what_it_will_lose(student_release, graded_points,
+                                                          tmp_path, layout):
     result = check(with_solution(student_release, tmp_path / "student", layout))
     assert result.returncode == 1 and result.stderr == "", result.stdout + result.stderr
     # the classic course had no GRU: its extra-credit checks fail too, and cost no point
@@ -118,19 +130,20 @@ def test_classic_solution_shows_locally_what_it_will_lose(student_release, tmp_p
     lost = table["temporal_softmax_loss"] + table["lstm_step_backward"]
     assert f"This check is worth {table['lstm_step_backward']} point(s)" in result.stdout
     assert points_line(result.stdout).startswith(
-        f"Autograded points: {graded_points() - lost} of {graded_points()} ")
+        f"Autograded points: {graded_points - lost} of {graded_points} ")
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_classic_solution_with_the_idioms_fixed_passes_everything(student_release, tmp_path,
+def test_classic_solution_with_the_idioms_fixed_passes_everything(student_release,
+                                                                   graded_points, tmp_path,
                                                                    layout):
     folder = with_solution(student_release, tmp_path / "student", layout,
                            [(PROBS_THEN_LOG, LOG_SOFTMAX), (IN_PLACE, NEW_ARRAY)])
     result = check(folder)
     assert result.returncode == 0, result.stdout + result.stderr
     assert points_line(result.stdout).startswith(
-        f"Autograded points: {graded_points()} of {graded_points()} ")
+        f"Autograded points: {graded_points} of {graded_points} ")
 
 
 def test_a_package_that_does_not_import_gives_one_fail_line_per_check(student_release, tmp_path):
