@@ -10,6 +10,7 @@ import pytest
 
 from cs231n import check as checker
 from cs231n import checks
+from cs231n.checking import cases
 from kit.author.reference_outputs import write_reference_outputs
 
 
@@ -22,7 +23,7 @@ def reference_file(tmp_path_factory):
 @pytest.fixture
 def one_wrong_entry(monkeypatch, reference_file):
     """rnn_step_backward with dWh wrong in one entry, (1, 2)."""
-    monkeypatch.setattr(checks, "REFERENCE_FILE", reference_file)
+    monkeypatch.setattr(cases, "REFERENCE_FILE", reference_file)
     import cs231n.rnn_layers as layers
     correct = layers.rnn_step_backward
 

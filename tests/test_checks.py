@@ -22,12 +22,12 @@ import numpy as np
 import pytest
 
 from cs231n import checks
+from cs231n.checking import cases
 from kit.author import stubs
 from kit.author.reference_outputs import write_reference_outputs
 
 ROOT = Path(__file__).resolve().parent.parent
 CLASSIC = Path(__file__).resolve().parent / "classic_solution"
-PROVIDED = {"temporal_affine_forward", "temporal_affine_backward"}
 LSTM_CHECKS = {name for name in checks.CHECKS if "lstm" in name} | {
     # the language model's checks run LSTM cases too
     "char_rnn_loss", "char_rnn_gradient", "char_rnn_tbptt", "char_rnn_sample"}
@@ -137,7 +137,7 @@ def test_student_stubs_fail_every_check_but_the_provided_layers(tmp_path, refere
     stubs.stub_package(folder / "cs231n")
     result = checker(folder)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert failed_checks(result.stdout) == set(checks.CHECKS) - PROVIDED
+    assert failed_checks(result.stdout) == set(checks.CHECKS) - checks.PROVIDED
     assert "raised NotImplementedError at cs231n/rnn_layers.py:" in result.stdout
     assert "raised NotImplementedError at cs231n/classifiers/rnn.py:" in result.stdout
 
@@ -189,7 +189,7 @@ def test_modifying_the_upstream_gradient_fails_visibly_saying_what_to_change(tmp
 
 @pytest.fixture
 def use_reference(monkeypatch, reference_file):
-    monkeypatch.setattr(checks, "REFERENCE_FILE", reference_file)
+    monkeypatch.setattr(cases, "REFERENCE_FILE", reference_file)
 
 
 def test_a_failing_check_prints_fail_lines_and_raises_naming_the_function(

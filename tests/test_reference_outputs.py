@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from cs231n import checks
+from cs231n.checking import comparisons
 from kit.author import check_cases, reference_outputs
 from kit.author.course import build_course
 from kit.commands import reference_outputs as reference_outputs_command
@@ -102,7 +103,7 @@ def test_every_check_has_visible_cases_and_the_promised_hidden_ones(cases):
 
 
 def test_generation_refuses_a_reference_that_fails_its_own_checks(tmp_path, monkeypatch):
-    monkeypatch.setattr(checks, "TOL_NUMERICAL", 0.0)
+    monkeypatch.setattr(comparisons, "TOL_NUMERICAL", 0.0)
     with pytest.raises(RuntimeError, match="fails its own checks"):
         reference_outputs.write_reference_outputs(tmp_path)
     assert not (tmp_path / "cs231n" / "reference_outputs.npz").exists()

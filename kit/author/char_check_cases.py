@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from cs231n.checks import Case  # first: cs231n.checks registers cs231n.char_checks' checks
-from cs231n.char_checks import param_names  # noqa: I001
+from cs231n.checking.char_checks import param_names
+from cs231n.checks import Case
 
 
 def _hidden(case: Case, label: str) -> Case:

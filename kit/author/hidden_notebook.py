@@ -30,12 +30,6 @@ container or under an account of their own.
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import shutil
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
 import nbformat
@@ -43,9 +37,8 @@ import nbformat
 from cs231n import checks
 
 from .. import atomic
-from ..paths import (EXTRA_CREDIT_KEY, HIDDEN_NOTEBOOK, PACKAGE, PACKAGE_CHECKS,
+from ..paths import (EXTRA_CREDIT_KEY, HIDDEN_NOTEBOOK, PACKAGE_CHECKS,
                      PACKAGE_CHECKS_RUNNER, REFERENCE_OUTPUTS)
-from . import stubs
 from .package_checks import FOLDER
 
 POINTS = checks.PACKAGE_CHECK_POINTS
@@ -74,34 +67,11 @@ def _cell_meta(grade_id: str, grade: bool = False, points: int = 0) -> dict:
     return {"nbgrader": meta, "deletable": False, "editable": False}
 
 
-_PASSING = """
-import json
-from cs231n import checks
-cases = checks.load_cases()
-names = sorted({c.check for c in cases})
-print(json.dumps([n for n in names
-                  if all(line.passed for line in checks.run_cases([c for c in cases if c.check == n]))]))
-"""
-
-
-def provided_checks(source: Path) -> set[str]:
-    """The checks that the student version of an assignment folder already passes: they test code
-    students are given, not code they write."""
-    with tempfile.TemporaryDirectory() as tmp:
-        shutil.copytree(Path(source) / PACKAGE, Path(tmp) / PACKAGE,
-                        ignore=shutil.ignore_patterns("__pycache__"))
-        stubs.stub_package(Path(tmp) / PACKAGE)
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-        out = subprocess.run([sys.executable, "-c", _PASSING], cwd=tmp, env=env, check=True,
-                             capture_output=True, text=True)
-    return set(json.loads(out.stdout.strip().splitlines()[-1]))
-
-
 def checked_names(source: Path) -> list[str]:
     """The checks the hidden notebook re-runs: those with stored expected outputs that test the
-    students' code (not passed by the student version), in the order of cs231n.checks.CHECKS."""
+    students' code (not the provided code), in the order of cs231n.checks.CHECKS."""
     cases = checks.load_cases(Path(source) / REFERENCE_OUTPUTS)
-    with_outputs = {case.check for case in cases if case.expected} - provided_checks(source)
+    with_outputs = {case.check for case in cases if case.expected} - checks.PROVIDED
     return [name for name in checks.CHECKS if name in with_outputs]
 
 

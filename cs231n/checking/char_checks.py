@@ -1,4 +1,4 @@
-"""The checks of the character-level language model notebook (registered in cs231n.checks).
+"""The checks of the character-level language model notebook.
 
 - ``char_probabilities``: the distribution of the next character (temperature, greedy, top-k);
 - ``char_rnn_loss``: CharRNN.loss (loss, gradients, final state) against the reference;
@@ -12,11 +12,12 @@
 """
 from __future__ import annotations
 
-
 import numpy as np
 
-from .checks import (TOL_NUMERICAL, TOL_REFERENCE, Case, Check, _call, _compare, _ContractError,
-                     _import, _unpack, scaled_error)
+from ..gradient_check import eval_numerical_gradient
+from .calls import ContractError, call, import_module, unpack
+from .cases import Case
+from .comparisons import TOL_NUMERICAL, TOL_REFERENCE, Check, compare, scaled_error
 
 MODEL_FILE = "cs231n/classifiers/char_rnn.py"
 _LAYERS = ("word_embedding_forward", "word_embedding_backward", "rnn_forward", "rnn_backward",
@@ -24,7 +25,7 @@ _LAYERS = ("word_embedding_forward", "word_embedding_backward", "rnn_forward", "
 
 
 def _module():
-    return _import("classifiers.char_rnn")
+    return import_module("classifiers.char_rnn")
 
 
 def param_names(num_layers: int) -> list[str]:
@@ -37,16 +38,16 @@ def _build_model(case: Case):
     """A float64 CharRNN with the case's sizes and parameters."""
     o = case.options
     what = "CharRNN(...)"
-    model = _call(what, _module().CharRNN, o["vocab_size"], o["wordvec_dim"], o["hidden_dim"],
+    model = call(what, _module().CharRNN, o["vocab_size"], o["wordvec_dim"], o["hidden_dim"],
                   o["num_layers"], o["cell_type"], np.float64)
     params, names = getattr(model, "params", None), param_names(o["num_layers"])
     if not isinstance(params, dict) or set(params) != set(names):
         keys = sorted(params) if isinstance(params, dict) else params
-        raise _ContractError(f"CharRNN.params has keys {keys}, expected {sorted(names)}")
+        raise ContractError(f"CharRNN.params has keys {keys}, expected {sorted(names)}")
     for key in names:
         value = case.inputs[f"params/{key}"]
         if np.shape(params[key]) != value.shape:
-            raise _ContractError(f"CharRNN.params['{key}'] has shape {np.shape(params[key])}, "
+            raise ContractError(f"CharRNN.params['{key}'] has shape {np.shape(params[key])}, "
                                  f"expected {value.shape} (cell_type={o['cell_type']!r}, "
                                  f"num_layers={o['num_layers']})")
         params[key] = value.copy()
@@ -62,12 +63,12 @@ def _state(case: Case, prefix: str = "") -> tuple:
 def _loss(model, x, y, h0, c0) -> tuple:
     """(loss, grads, hT, cT) of CharRNN.loss, with its return value checked."""
     what = "CharRNN.loss"
-    loss, grads, state = _unpack(what, _call(what, model.loss, x.copy(), y.copy(), h0, c0),
+    loss, grads, state = unpack(what, call(what, model.loss, x.copy(), y.copy(), h0, c0),
                                  ("loss", "grads", "state"))
     if not isinstance(grads, dict):
-        raise _ContractError(f"{what} returned grads as a {type(grads).__name__}, expected a dict "
+        raise ContractError(f"{what} returned grads as a {type(grads).__name__}, expected a dict "
                              "with the keys of model.params")
-    hT, cT = _unpack(f"{what}'s state", state, ("hT", "cT"))
+    hT, cT = unpack(f"{what}'s state", state, ("hT", "cT"))
     return loss, grads, hT, cT
 
 
@@ -87,7 +88,6 @@ def _gradient_check() -> Check:
     """CharRNN.loss: every gradient against the numerical gradient of the loss (from the case's
     initial state)."""
     def extras(case, got):
-        from .gradient_check import eval_numerical_gradient
         try:
             model = _build_model(case)
             x, y = case.inputs["x"], case.inputs["y"]
@@ -96,9 +96,9 @@ def _gradient_check() -> Check:
             f = lambda _: float(_loss(model, x, y, h0, c0)[0])  # noqa: E731
             for key in param_names(case.options["num_layers"]):
                 numerical = eval_numerical_gradient(f, model.params[key], verbose=False)
-                yield _compare(f"grads['{key}']", grads.get(key), numerical, "numerical gradient",
+                yield compare(f"grads['{key}']", grads.get(key), numerical, "numerical gradient",
                                TOL_NUMERICAL)
-        except _ContractError as e:
+        except ContractError as e:
             yield False, str(e)
 
     return Check("char_rnn_gradient", f"CharRNN.loss in {MODEL_FILE}", lambda case: {}, extras,
@@ -120,7 +120,6 @@ def _tbptt_check() -> Check:
                 "hT after chunk 2": second[2], "cT after chunk 2": second[3]}
 
     def extras(case, got):
-        from .gradient_check import eval_numerical_gradient
         try:
             model = _build_model(case)
             x, y, k = case.inputs["x"], case.inputs["y"], case.options["split"]
@@ -133,7 +132,7 @@ def _tbptt_check() -> Check:
                    f"{err:.1e} (threshold {TOL_REFERENCE:.0e}): the second chunk must start from "
                    "the state the first one ended in")
             for name, a, b in (("hT", second[2], whole[2]), ("cT", second[3], whole[3])):
-                yield _compare(f"{name} after chunk 2", a, np.asarray(b, dtype=np.float64),
+                yield compare(f"{name} after chunk 2", a, np.asarray(b, dtype=np.float64),
                                f"{name} after the whole sequence", TOL_REFERENCE)
             # Chunk 2's gradient is that of a model whose initial state is the constant
             # state chunk 1 ended in: nothing flows back into chunk 1.
@@ -142,9 +141,9 @@ def _tbptt_check() -> Check:
             f = lambda _: float(_loss(model, x2, y2, h1.copy(), c1.copy())[0])  # noqa: E731
             for key in param_names(case.options["num_layers"]):
                 numerical = eval_numerical_gradient(f, model.params[key], verbose=False)
-                yield _compare(f"chunk 2 grads['{key}']", second[1].get(key), numerical,
+                yield compare(f"chunk 2 grads['{key}']", second[1].get(key), numerical,
                                "numerical gradient from a constant initial state", TOL_NUMERICAL)
-        except _ContractError as e:
+        except ContractError as e:
             yield False, str(e)
 
     return Check("char_rnn_tbptt", f"CharRNN.loss in {MODEL_FILE} (the initial state, the "
@@ -161,7 +160,7 @@ def _probabilities_check() -> Check:
 
     def compute(case):
         o = case.options
-        probs = _call(name, _module().char_probabilities, case.inputs["scores"].copy(),
+        probs = call(name, _module().char_probabilities, case.inputs["scores"].copy(),
                       o["temperature"], o["top_k"])
         return {"probs": probs}
 
@@ -198,7 +197,7 @@ def _sample_check() -> Check:
         o = case.options
         model = _build_model(case)
         h0, c0 = _state(case)
-        chars = _call("CharRNN.sample", model.sample, case.inputs["prime"].copy(), o["length"],
+        chars = call("CharRNN.sample", model.sample, case.inputs["prime"].copy(), o["length"],
                       o["temperature"], o["top_k"], np.random.default_rng(o["seed"]), h0, c0)
         return {"chars": chars}
 
@@ -211,25 +210,25 @@ def _clip_check() -> Check:
     """clip_grad_norm: clipped gradients and the norm against the reference; grads unmodified."""
     name = "clip_grad_norm"
 
-    def call(case):
+    def clip(case):
         grads = {k.split("/", 1)[1]: v.copy() for k, v in case.inputs.items()
                  if k.startswith("grads/")}
-        optim = _import("optim")
-        result = _call(name, optim.clip_grad_norm, grads, case.options["max_norm"])
-        clipped, total_norm = _unpack(name, result, ("clipped", "total_norm"))
+        optim = import_module("optim")
+        result = call(name, optim.clip_grad_norm, grads, case.options["max_norm"])
+        clipped, total_norm = unpack(name, result, ("clipped", "total_norm"))
         if not isinstance(clipped, dict):
-            raise _ContractError(f"{name} returned clipped as a {type(clipped).__name__}, "
+            raise ContractError(f"{name} returned clipped as a {type(clipped).__name__}, "
                                  "expected a dict with the keys of grads")
         return grads, clipped, total_norm
 
     def compute(case):
-        _, clipped, total_norm = call(case)
+        _, clipped, total_norm = clip(case)
         return {"total_norm": total_norm,
                 **{f"clipped['{k.split('/', 1)[1]}']": clipped.get(k.split("/", 1)[1])
                    for k in case.inputs if k.startswith("grads/")}}
 
     def extras(case, got):
-        grads, _, _ = call(case)
+        grads, _, _ = clip(case)
         same = all(np.array_equal(v, case.inputs[f"grads/{k}"]) for k, v in grads.items())
         yield same, ("grads left unmodified" if same else "grads was modified in place: return "
                      "new arrays and leave the gradients you were given as they are")
