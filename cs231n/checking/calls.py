@@ -40,7 +40,7 @@ def call(what: str, function, *args):
         message = str(e) or ("not implemented yet" if isinstance(e, NotImplementedError) else "")
         where = location(e)
         raise ContractError(f"{what} raised {type(e).__name__}" + (f" at {where}" if where else "")
-                             + (f": {message}" if message else ""))
+                            + (f": {message}" if message else ""))
 
 
 def unpack(what: str, result, names: tuple[str, ...]) -> tuple:
@@ -77,7 +77,7 @@ def import_module(module: str):
         if isinstance(e, SyntaxError) and e.filename:
             where = f"{Path(e.filename).name}:{e.lineno}"
         raise ContractError(f"cannot import cs231n.{module}: {type(e).__name__}"
-                             + (f" at {where}" if where else "") + f": {e}") from None
+                            + (f" at {where}" if where else "") + f": {e}") from None
 
 
 def import_error(name: str) -> str | None:
@@ -94,6 +94,6 @@ def layer(name: str):
     function = getattr(import_module("rnn_layers"), name, None)
     if function is None:
         raise ContractError(f"cs231n/rnn_layers.py has no function {name}: keep the function "
-                             "of the release (with its name and arguments) and write its code")
+                            "of the release (with its name and arguments) and write its code")
     return function
 

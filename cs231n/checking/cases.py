@@ -49,7 +49,7 @@ def pack_cases(cases: list[Case]) -> dict[str, np.ndarray]:
 
 
 HOW_TO_REBUILD = ("In a student folder, restore cs231n/reference_outputs.npz from the assignment "
-                   "you were given. In the kit's repository, create it with "
+                  "you were given. In the kit's repository, create it with "
                    "`python -m kit reference-outputs`.")
 
 

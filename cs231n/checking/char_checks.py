@@ -18,6 +18,7 @@ from ..gradient_check import eval_numerical_gradient
 from .calls import ContractError, call, import_module, unpack
 from .cases import Case
 from .comparisons import TOL_NUMERICAL, TOL_REFERENCE, Check, compare, scaled_error
+from .model_checks import load_params
 
 MODEL_FILE = "cs231n/classifiers/char_rnn.py"
 _LAYERS = ("word_embedding_forward", "word_embedding_backward", "rnn_forward", "rnn_backward",
@@ -39,19 +40,9 @@ def _build_model(case: Case):
     o = case.options
     what = "CharRNN(...)"
     model = call(what, _module().CharRNN, o["vocab_size"], o["wordvec_dim"], o["hidden_dim"],
-                  o["num_layers"], o["cell_type"], np.float64)
-    params, names = getattr(model, "params", None), param_names(o["num_layers"])
-    if not isinstance(params, dict) or set(params) != set(names):
-        keys = sorted(params) if isinstance(params, dict) else params
-        raise ContractError(f"CharRNN.params has keys {keys}, expected {sorted(names)}")
-    for key in names:
-        value = case.inputs[f"params/{key}"]
-        if np.shape(params[key]) != value.shape:
-            raise ContractError(f"CharRNN.params['{key}'] has shape {np.shape(params[key])}, "
-                                 f"expected {value.shape} (cell_type={o['cell_type']!r}, "
-                                 f"num_layers={o['num_layers']})")
-        params[key] = value.copy()
-    return model
+                 o["num_layers"], o["cell_type"], np.float64)
+    return load_params(model, "CharRNN", param_names(o["num_layers"]), case,
+                       f"cell_type={o['cell_type']!r}, num_layers={o['num_layers']}")
 
 
 def _state(case: Case, prefix: str = "") -> tuple:
@@ -64,10 +55,10 @@ def _loss(model, x, y, h0, c0) -> tuple:
     """(loss, grads, hT, cT) of CharRNN.loss, with its return value checked."""
     what = "CharRNN.loss"
     loss, grads, state = unpack(what, call(what, model.loss, x.copy(), y.copy(), h0, c0),
-                                 ("loss", "grads", "state"))
+                                ("loss", "grads", "state"))
     if not isinstance(grads, dict):
         raise ContractError(f"{what} returned grads as a {type(grads).__name__}, expected a dict "
-                             "with the keys of model.params")
+                            "with the keys of model.params")
     hT, cT = unpack(f"{what}'s state", state, ("hT", "cT"))
     return loss, grads, hT, cT
 
@@ -97,7 +88,7 @@ def _gradient_check() -> Check:
             for key in param_names(case.options["num_layers"]):
                 numerical = eval_numerical_gradient(f, model.params[key], verbose=False)
                 yield compare(f"grads['{key}']", grads.get(key), numerical, "numerical gradient",
-                               TOL_NUMERICAL)
+                              TOL_NUMERICAL)
         except ContractError as e:
             yield False, str(e)
 
@@ -133,7 +124,7 @@ def _tbptt_check() -> Check:
                    "the state the first one ended in")
             for name, a, b in (("hT", second[2], whole[2]), ("cT", second[3], whole[3])):
                 yield compare(f"{name} after chunk 2", a, np.asarray(b, dtype=np.float64),
-                               f"{name} after the whole sequence", TOL_REFERENCE)
+                              f"{name} after the whole sequence", TOL_REFERENCE)
             # Chunk 2's gradient is that of a model whose initial state is the constant
             # state chunk 1 ended in: nothing flows back into chunk 1.
             h1, c1 = _copy(first[2]), _copy(first[3])
@@ -142,7 +133,7 @@ def _tbptt_check() -> Check:
             for key in param_names(case.options["num_layers"]):
                 numerical = eval_numerical_gradient(f, model.params[key], verbose=False)
                 yield compare(f"chunk 2 grads['{key}']", second[1].get(key), numerical,
-                               "numerical gradient from a constant initial state", TOL_NUMERICAL)
+                              "numerical gradient from a constant initial state", TOL_NUMERICAL)
         except ContractError as e:
             yield False, str(e)
 
@@ -161,7 +152,7 @@ def _probabilities_check() -> Check:
     def compute(case):
         o = case.options
         probs = call(name, _module().char_probabilities, case.inputs["scores"].copy(),
-                      o["temperature"], o["top_k"])
+                     o["temperature"], o["top_k"])
         return {"probs": probs}
 
     def extras(case, got):
@@ -198,7 +189,7 @@ def _sample_check() -> Check:
         model = _build_model(case)
         h0, c0 = _state(case)
         chars = call("CharRNN.sample", model.sample, case.inputs["prime"].copy(), o["length"],
-                      o["temperature"], o["top_k"], np.random.default_rng(o["seed"]), h0, c0)
+                     o["temperature"], o["top_k"], np.random.default_rng(o["seed"]), h0, c0)
         return {"chars": chars}
 
     return Check("char_rnn_sample", f"CharRNN.sample in {MODEL_FILE}", compute,
@@ -218,7 +209,7 @@ def _clip_check() -> Check:
         clipped, total_norm = unpack(name, result, ("clipped", "total_norm"))
         if not isinstance(clipped, dict):
             raise ContractError(f"{name} returned clipped as a {type(clipped).__name__}, "
-                                 "expected a dict with the keys of grads")
+                                "expected a dict with the keys of grads")
         return grads, clipped, total_norm
 
     def compute(case):

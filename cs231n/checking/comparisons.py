@@ -74,7 +74,7 @@ def as_array(name: str, value, expected_shape) -> np.ndarray:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
         raise ContractError(f"{name} is a {type(value).__name__}, expected an array of shape "
-                             f"{expected_shape}") from None
+                            f"{expected_shape}") from None
     if array.shape != tuple(expected_shape):
         raise ContractError(f"{name} has shape {array.shape}, expected {tuple(expected_shape)}")
     return array

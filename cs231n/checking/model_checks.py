@@ -20,29 +20,33 @@ def build_model(case: Case, cell_type: str):
     features = case.inputs["features"]
     what = "CaptioningRNN(...)"
     model = call(what, module.CaptioningRNN, word_to_idx, features.shape[1],
-                  case.options["wordvec_dim"], case.options["hidden_dim"], cell_type, np.float64)
+                 case.options["wordvec_dim"], case.options["hidden_dim"], cell_type, np.float64)
+    return load_params(model, "CaptioningRNN", PARAM_NAMES, case, f"cell_type={cell_type!r}")
+
+
+def load_params(model, model_name: str, names, case: Case, context: str):
+    """Give the model the case's parameters (``params/<name>`` inputs), after checking that
+    model.params has exactly the keys names and the case's shapes; returns the model."""
     params = getattr(model, "params", None)
-    if not isinstance(params, dict) or set(params) != set(PARAM_NAMES):
+    if not isinstance(params, dict) or set(params) != set(names):
         keys = sorted(params) if isinstance(params, dict) else params
-        raise ContractError(f"CaptioningRNN.params has keys {keys}, "
-                             f"expected {sorted(PARAM_NAMES)}")
-    for key in PARAM_NAMES:
+        raise ContractError(f"{model_name}.params has keys {keys}, expected {sorted(names)}")
+    for key in names:
         value = case.inputs[f"params/{key}"]
         if np.shape(params[key]) != value.shape:
-            raise ContractError(f"CaptioningRNN.params['{key}'] has shape "
-                                 f"{np.shape(params[key])}, expected {value.shape} "
-                                 f"(cell_type={cell_type!r})")
+            raise ContractError(f"{model_name}.params['{key}'] has shape "
+                                f"{np.shape(params[key])}, expected {value.shape} ({context})")
         params[key] = value.copy()
     return model
 
 
 def model_loss(model, case):
     result = call("CaptioningRNN.loss", model.loss, case.inputs["features"].copy(),
-                   case.inputs["captions"].copy())
+                  case.inputs["captions"].copy())
     loss, grads = unpack("CaptioningRNN.loss", result, ("loss", "grads"))
     if not isinstance(grads, dict):
         raise ContractError(f"CaptioningRNN.loss returned grads as a {type(grads).__name__}, "
-                             f"expected a dict with the keys of model.params")
+                            f"expected a dict with the keys of model.params")
     return loss, grads
 
 
@@ -105,7 +109,7 @@ def model_sample_check(cell_type: str, *, after: tuple) -> Check:
     def compute(case):
         model = build_model(case, cell_type)
         captions = call("CaptioningRNN.sample", model.sample, case.inputs["features"].copy(),
-                         case.options["max_length"])
+                        case.options["max_length"])
         return {"captions": captions}
 
     return Check(f"captioning_{cell_type}_sample",

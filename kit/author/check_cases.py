@@ -244,105 +244,84 @@ def model_sample_cases(cell_type: str) -> list[Case]:
     ]
 
 
-# --- LSTM -------------------------------------------------------------------------------------
+# --- gated cells: LSTM, and the GRU (extra credit) -----------------------------------------------
+# Every backward case checks that the upstream gradients are left unmodified; the hidden cases
+# differ from the visible ones only in sizes (T = 1 among them) and values (large inputs that
+# saturate the gates among them: a visible step case has large inputs too).
 
-def lstm_step_cases() -> list[Case]:
+def _gated_step_cases(cell: str, gates: int, states: tuple, seeds: tuple,
+                      large: tuple) -> list[Case]:
+    """The step cases of a cell with `gates` gates and the states `states` (prev_h, and prev_c
+    for the LSTM). seeds: of the visible large case, then of the four hidden ones and of the
+    visible backward case; large: the labels of the visible and the hidden large-input case."""
     N, D, H = 3, 4, 5
-    visible = {"x": _lin(-0.4, 1.2, N, D), "prev_h": _lin(-0.3, 0.7, N, H),
-               "prev_c": _lin(-0.4, 0.9, N, H), "Wx": _lin(-2.1, 1.3, D, 4 * H),
-               "Wh": _lin(-0.7, 2.2, H, 4 * H), "b": _lin(0.3, 0.7, 4 * H)}
+    starts = {"prev_h": (-0.3, 0.7), "prev_c": (-0.4, 0.9)}
+    visible = {"x": _lin(-0.4, 1.2, N, D),
+               **{state: _lin(*starts[state], N, H) for state in states},
+               "Wx": _lin(-2.1, 1.3, D, gates * H), "Wh": _lin(-0.7, 2.2, H, gates * H),
+               "b": _lin(0.3, 0.7, gates * H)}
+    upstreams = tuple("dnext_" + state.split("_")[1] for state in states)
 
     def step(seed, N, D, H, upstream=True, scale=1.0):
-        arrays = _randn(seed, x=(N, D), prev_h=(N, H), prev_c=(N, H), Wx=(D, 4 * H),
-                        Wh=(H, 4 * H), b=(4 * H,), dnext_h=(N, H), dnext_c=(N, H))
+        arrays = _randn(seed, x=(N, D), **{state: (N, H) for state in states},
+                        Wx=(D, gates * H), Wh=(H, gates * H), b=(gates * H,),
+                        **{name: (N, H) for name in upstreams})
         arrays["x"] *= scale
         if not upstream:
-            del arrays["dnext_h"], arrays["dnext_c"]
+            for name in upstreams:
+                del arrays[name]
         return arrays
 
+    forward, backward = f"{cell}_step_forward", f"{cell}_step_backward"
+    large_seed, h1, h2, h3, h4, visible_backward = seeds
     return [
-        Case("lstm_step_forward", visible),
-        Case("lstm_step_forward", step(95, 3, 2, 3, upstream=False, scale=100.0),
-             label="saturated gates"),
-        _hidden(Case("lstm_step_forward", step(91, 4, 6, 3, upstream=False)), "N=4, D=6, H=3"),
-        _hidden(Case("lstm_step_forward", step(92, 2, 3, 4, upstream=False, scale=100.0)),
-                "saturated gates"),
-        Case("lstm_step_backward", step(231, 4, 5, 6), options={"check_upstream": True}),
-        _hidden(Case("lstm_step_backward", step(93, 2, 3, 2)), "N=2, D=3, H=2",
-                check_upstream=True),
-        _hidden(Case("lstm_step_backward", step(94, 1, 4, 3)), "N=1", check_upstream=True),
+        Case(forward, visible),
+        Case(forward, step(large_seed, *((3, 2, 3) if cell == "lstm" else (2, 3, 4)),
+                           upstream=False, scale=100.0), label=large[0]),
+        _hidden(Case(forward, step(h1, 4, 6, 3, upstream=False)), "N=4, D=6, H=3"),
+        _hidden(Case(forward, step(h2, 2, 3, 4, upstream=False, scale=100.0)), large[1]),
+        Case(backward, step(visible_backward, 4, 5, 6), options={"check_upstream": True}),
+        _hidden(Case(backward, step(h3, 2, 3, 2)), "N=2, D=3, H=2", check_upstream=True),
+        _hidden(Case(backward, step(h4, 1, 4, 3)), "N=1", check_upstream=True),
     ]
+
+
+def _gated_sequence_cases(cell: str, gates: int, seed: int) -> list[Case]:
+    """The sequence cases of a cell with `gates` gates; the hidden ones drawn from seed..seed+3."""
+    N, D, H, T = 2, 5, 4, 3
+    visible = {"x": _lin(-0.4, 0.6, N, T, D), "h0": _lin(-0.4, 0.8, N, H),
+               "Wx": _lin(-0.2, 0.9, D, gates * H), "Wh": _lin(-0.3, 0.6, H, gates * H),
+               "b": _lin(0.2, 0.7, gates * H)}
+    forward, backward = f"{cell}_forward", f"{cell}_backward"
+    return [
+        Case(forward, visible),
+        _hidden(Case(forward, _forward_only(_sequence(seed, 3, 1, 4, 5, gates))), "T=1"),
+        _hidden(Case(forward, _forward_only(_sequence(seed + 1, 2, 7, 3, 2, gates))),
+                "N=2, T=7, D=3, H=2"),
+        Case(backward, _sequence(231, 2, 10, 3, 6, gates), options={"check_upstream": True}),
+        _hidden(Case(backward, _sequence(seed + 2, 3, 1, 2, 4, gates)), "T=1",
+                check_upstream=True),
+        _hidden(Case(backward, _sequence(seed + 3, 2, 4, 3, 3, gates)), "N=2, T=4, D=3, H=3",
+                check_upstream=True),
+    ]
+
+
+def lstm_step_cases() -> list[Case]:
+    return _gated_step_cases("lstm", 4, ("prev_h", "prev_c"), (95, 91, 92, 93, 94, 231),
+                             ("saturated gates", "saturated gates"))
 
 
 def lstm_sequence_cases() -> list[Case]:
-    N, D, H, T = 2, 5, 4, 3
-    visible = {"x": _lin(-0.4, 0.6, N, T, D), "h0": _lin(-0.4, 0.8, N, H),
-               "Wx": _lin(-0.2, 0.9, D, 4 * H), "Wh": _lin(-0.3, 0.6, H, 4 * H),
-               "b": _lin(0.2, 0.7, 4 * H)}
-    return [
-        Case("lstm_forward", visible),
-        _hidden(Case("lstm_forward", _forward_only(_sequence(101, 3, 1, 4, 5, gates=4))), "T=1"),
-        _hidden(Case("lstm_forward", _forward_only(_sequence(102, 2, 7, 3, 2, gates=4))),
-                "N=2, T=7, D=3, H=2"),
-        Case("lstm_backward", _sequence(231, 2, 10, 3, 6, gates=4),
-             options={"check_upstream": True}),
-        _hidden(Case("lstm_backward", _sequence(103, 3, 1, 2, 4, gates=4)), "T=1",
-                check_upstream=True),
-        _hidden(Case("lstm_backward", _sequence(104, 2, 4, 3, 3, gates=4)), "N=2, T=4, D=3, H=3",
-                check_upstream=True),
-    ]
+    return _gated_sequence_cases("lstm", 4, 101)
 
-
-# --- GRU (extra credit) ------------------------------------------------------------------------
-# Every case checks that the upstream gradients are left unmodified; the hidden cases differ from
-# the visible ones only in sizes (T = 1 among them) and values (large inputs that saturate the
-# gates among them: a visible step case has large inputs too).
 
 def gru_step_cases() -> list[Case]:
-    N, D, H = 3, 4, 5
-    visible = {"x": _lin(-0.4, 1.2, N, D), "prev_h": _lin(-0.3, 0.7, N, H),
-               "Wx": _lin(-2.1, 1.3, D, 3 * H), "Wh": _lin(-0.7, 2.2, H, 3 * H),
-               "b": _lin(0.3, 0.7, 3 * H)}
-
-    def step(seed, N, D, H, upstream=True, scale=1.0):
-        arrays = _randn(seed, x=(N, D), prev_h=(N, H), Wx=(D, 3 * H), Wh=(H, 3 * H),
-                        b=(3 * H,), dnext_h=(N, H))
-        arrays["x"] *= scale
-        if not upstream:
-            del arrays["dnext_h"]
-        return arrays
-
-    return [
-        Case("gru_step_forward", visible),
-        Case("gru_step_forward", step(230, 2, 3, 4, upstream=False, scale=100.0),
-             label="large inputs"),
-        _hidden(Case("gru_step_forward", step(111, 4, 6, 3, upstream=False)), "N=4, D=6, H=3"),
-        _hidden(Case("gru_step_forward", step(112, 2, 3, 4, upstream=False, scale=100.0)),
-                "larger inputs"),
-        Case("gru_step_backward", step(231, 4, 5, 6), options={"check_upstream": True}),
-        _hidden(Case("gru_step_backward", step(113, 2, 3, 2)), "N=2, D=3, H=2",
-                check_upstream=True),
-        _hidden(Case("gru_step_backward", step(114, 1, 4, 3)), "N=1", check_upstream=True),
-    ]
+    return _gated_step_cases("gru", 3, ("prev_h",), (230, 111, 112, 113, 114, 231),
+                             ("large inputs", "larger inputs"))
 
 
 def gru_sequence_cases() -> list[Case]:
-    N, D, H, T = 2, 5, 4, 3
-    visible = {"x": _lin(-0.4, 0.6, N, T, D), "h0": _lin(-0.4, 0.8, N, H),
-               "Wx": _lin(-0.2, 0.9, D, 3 * H), "Wh": _lin(-0.3, 0.6, H, 3 * H),
-               "b": _lin(0.2, 0.7, 3 * H)}
-    return [
-        Case("gru_forward", visible),
-        _hidden(Case("gru_forward", _forward_only(_sequence(121, 3, 1, 4, 5, gates=3))), "T=1"),
-        _hidden(Case("gru_forward", _forward_only(_sequence(122, 2, 7, 3, 2, gates=3))),
-                "N=2, T=7, D=3, H=2"),
-        Case("gru_backward", _sequence(231, 2, 10, 3, 6, gates=3),
-             options={"check_upstream": True}),
-        _hidden(Case("gru_backward", _sequence(123, 3, 1, 2, 4, gates=3)), "T=1",
-                check_upstream=True),
-        _hidden(Case("gru_backward", _sequence(124, 2, 4, 3, 3, gates=3)), "N=2, T=4, D=3, H=3",
-                check_upstream=True),
-    ]
+    return _gated_sequence_cases("gru", 3, 121)
 
 
 # --- everything -------------------------------------------------------------------------------

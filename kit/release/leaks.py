@@ -113,14 +113,20 @@ def walk_zip(archive: Path) -> Iterator[tuple[str, bytes]]:
                 yield info.filename, zf.read(info)
 
 
-def secret_lines(source_files: Iterable[tuple[str, bytes]]) -> set[str]:
-    """The secret lines (stripped) of a course source, given as (path, content) pairs."""
+def _secret_and_public(source_files: Iterable[tuple[str, bytes]]) -> tuple[list, list]:
+    """The lines inside the solution regions of a course source and the lines outside them."""
     secret, public = [], []
     for path, data in source_files:
         for text, whole_cell in file_texts(path, data):
             inside, outside = _split_source(text.splitlines(), whole_cell)
             secret.extend(inside)
             public.extend(outside)
+    return secret, public
+
+
+def secret_lines(source_files: Iterable[tuple[str, bytes]]) -> set[str]:
+    """The secret lines (stripped) of a course source, given as (path, content) pairs."""
+    secret, public = _secret_and_public(source_files)
     public_text = "\n".join(line.strip() for line in public)
     candidates = {line.strip() for line in secret}
     return {line for line in candidates
@@ -204,12 +210,7 @@ def line_expressions(line: str) -> set[str]:
 
 def secret_expressions(source_files: Iterable[tuple[str, bytes]]) -> set[str]:
     """The secret expressions (normalised) of a course source, given as (path, content) pairs."""
-    secret, public = [], []
-    for path, data in source_files:
-        for text, whole_cell in file_texts(path, data):
-            inside, outside = _split_source(text.splitlines(), whole_cell)
-            secret.extend(inside)
-            public.extend(outside)
+    secret, public = _secret_and_public(source_files)
     public_text = normalise("\n".join(public))
     candidates = set().union(*(line_expressions(line) for line in secret))
     return {expression for expression in candidates if expression not in public_text}
