@@ -20,7 +20,7 @@ demo: $(VENV)/.installed  ## build data and release, grade sample submissions, p
 	$(PY) -m kit demo
 
 test: system-deps $(VENV)/.installed  ## run the kit's whole test suite
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests --durations=30
 
 system-deps:  ## the system packages the tests need (Chromium, ChromeDriver, bubblewrap)
 	@.ci/system-deps
