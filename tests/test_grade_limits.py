@@ -1,16 +1,21 @@
-"""The kill of a runaway worker, and the command-line options of the instructor commands."""
+"""The kill of a runaway worker, a deadline that passes between cells, and the command-line options
+of the instructor commands."""
 import argparse
 import os
 import subprocess
 import sys
 import time
 
+import nbformat
 import psutil
 import pytest
 
 from kit.commands import demo, feedback, release, report
 from kit.commands import grade as grading
+from kit.grade import execute
+from kit.grade.execute import LimitedExecute
 from kit.grade.pool import _kill_tree
+from kit.grade.problems import scan_notebook
 
 
 def test_a_runaway_worker_is_killed_with_its_kernels():
@@ -112,3 +117,20 @@ def test_an_id_pattern_that_misses_an_entry_is_refused_before_anything_is_built(
     assert grading.run(args) == 2
     assert "does not match 1 entry" in capsys.readouterr().out
     assert sorted(os.listdir(tmp_path)) == ["submissions"]
+
+
+def test_a_notebook_that_starts_after_the_deadline_says_the_time_limit_was_hit(tmp_path):
+    """The first cell that would start after the submission's deadline gets the time-limit error
+    (so the status names it) and the later cells are not run."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("y = 2")]
+    executor = LimitedExecute(deadline=time.time() - 1, submission_timeout=18, timeout=20)
+    nb, _ = executor.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    first, second = ([o["ename"] for o in cell.outputs if o.output_type == "error"]
+                     for cell in nb.cells)
+    assert first == [execute.TIME_LIMIT] and second == [execute.NOT_RUN]
+    problems = scan_notebook(nb, "Mini", {"cell_timeout": 20, "submission_timeout": 18,
+                                          "memory_mb": 0})
+    assert problems == ["Mini: submission time limit (18 s) hit in cell 1"]

@@ -2,8 +2,9 @@
 
 On top of nbgrader's per-cell time limit (``Execute.timeout``) it
 
-- stops at the submission's deadline (``LimitedExecute.deadline``): the cell that runs into it and
-  every later cell get a ``SubmissionTimeLimit`` error;
+- stops at the submission's deadline (``LimitedExecute.deadline``): the cell that runs into it
+  (or the first one to start after it) gets a ``SubmissionTimeLimit`` error, every later cell a
+  ``NotRun`` one;
 - keeps at most ``max_output_bytes`` of output per cell (a flood of prints cannot exhaust the
   grader's memory); the rest is dropped with one notice on stdout;
 - survives a dead kernel (``os._exit``, a crash, the memory cap): the cell gets a ``KernelDied``
@@ -103,7 +104,10 @@ class LimitedExecute(Execute):
             return cell, resources
         remaining = self.deadline - time.time() if self.deadline else None
         if self._stop is None and remaining is not None and remaining <= 0:
+            # the deadline passed between cells: this is the cell that runs into it
             self._stop = (TIME_LIMIT, self._time_limit_message())
+            cell.outputs = [error_output(TIME_LIMIT, self._stop[1])]
+            return cell, resources
         if self._stop is not None:
             cell.outputs = [error_output(NOT_RUN, f"not run: {self._stop[1]}")]
             return cell, resources
