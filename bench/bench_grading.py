@@ -119,7 +119,7 @@ def main(argv=None) -> int:
         forkserver._forkserver._stop()   # each round starts the worker server, as `kit grade` does
         start = time.perf_counter()
         outcomes = grade_and_report(out / "submissions", setup, limits, jobs,
-                                   progress=lambda _: None)
+                                   progress=None, regrade=True)
         kit = (time.perf_counter() - start, sum(o.cpu_seconds for o in outcomes))
         if serial is None:     # nbgrader gets the submissions the kit's intake wrote
             serial = serial_course(setup, kit_course, out / "serial_course", students)
