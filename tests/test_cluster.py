@@ -235,15 +235,22 @@ from sqlalchemy.orm import Session
 from kit.grade import gradebook
 source, target, cid, student = sys.argv[1:]
 results = gradebook.read_results(source, cid, "rnn_captioning", student)
+flushes = []
+
+def kill_at_the_second_write(*args):
+    flushes.append(1)
+    if len(flushes) == 2:      # the student's row is written, the submission's is being written
+        os.kill(os.getpid(), signal.SIGKILL)
+
 if os.environ.get("KILL_AT_FLUSH"):
-    event.listen(Session, "after_flush", lambda *args: os.kill(os.getpid(), signal.SIGKILL))
+    event.listen(Session, "after_flush", kill_at_the_second_write)
 gradebook.merge_submission(results, target, cid, "rnn_captioning", student, "abc")
 """
 
 
 def test_a_merge_killed_half_way_leaves_the_gradebook_as_it_was(course, local, tmp_path):
-    """The merge is killed at its first write to the database (the student's row): nothing of it
-    is in the gradebook; merged again, all of it is."""
+    """The merge is killed at its second write to the database (after the student's row, which
+    nbgrader commits on its own): nothing of it is in the gradebook; merged again, all of it is."""
     setup = fresh(course, tmp_path)
     cid = course_id(setup.course_dir)
     source = sqlite_url(local.setup.out_dir / "work" / "reference" / "course" / "gradebook.db")
@@ -256,3 +263,9 @@ def test_a_merge_killed_half_way_leaves_the_gradebook_as_it_was(course, local, t
     subprocess.run(command, cwd=ROOT, check=True)
     assert {k: v for k, v in local.scores.items() if k[0] == "reference"} == scores(setup)
     assert gradebook.merged_digests(setup.db_url, ASSIGNMENT) == {"reference": "abc"}
+
+
+def test_no_scheduler_at_the_address_is_a_clear_error():
+    with pytest.raises(cluster.ClusterError, match="no Dask scheduler at 'tcp://127.0.0.1:1'.*"
+                                                   "dask worker ADDRESS"):
+        cluster.connect("tcp://127.0.0.1:1", timeout=2)
