@@ -5,7 +5,7 @@ outlives its time limit; the main thread merges the students one at a time.
 Where the students are graded is a runner: a function (setup, submissions, limits, env) that
 yields each student's Outcome as it is done, with the student's graded course folder in
 <out>/work/<student>/. local(jobs) grades on this machine (the default);
-kit.grade.cluster.dask_runner(address) on a Dask cluster. A student already merged whose
+kit.grade.cluster.dask_runner(client) on a Dask cluster. A student already merged whose
 submission is unchanged (same content hash) is skipped unless regrade is set."""
 from __future__ import annotations
 
