@@ -20,8 +20,9 @@ the result steadier when other programs use the machine for part of the run.
     python bench/bench_grading.py [--jobs 0] [--copies 1] [--rounds 3] [--out build/bench]
 
 With --scheduler it measures Dask instead: the same class graded by the local pool with --jobs
-workers (default 2 here), then on a Dask LocalCluster on this machine (TCP on 127.0.0.1) with one
-worker of --jobs threads and with two workers sharing them, so that each run grades as many
+workers (default 2 here), then on a Dask LocalCluster on this machine (TCP on 127.0.0.1, workers
+that fork the kit's worker, as the README recommends) with one worker of --jobs threads and with
+two workers sharing them, so that each run grades as many
 students at a time. It prints the wall time and throughput of each, and Dask's overhead per
 student (the extra wall time per student over the local pool, and its share of the time one
 student takes to grade).
@@ -41,6 +42,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import dask  # noqa: E402
 from distributed import LocalCluster  # noqa: E402
 from nbgrader.api import Gradebook  # noqa: E402
 
@@ -195,6 +197,7 @@ def dask_main(args) -> int:
     if jobs % 2 == 0:
         layouts.append(("Dask, 2 workers", (2, jobs // 2)))
     times: dict[str, list[float]] = {name: [] for name, _ in layouts}
+    cpu: dict[str, list[float]] = {name: [] for name, _ in layouts}
     per_student, reference, same = [], None, True
     for number in range(1, args.rounds + 1):
         for name, workers in layouts:
@@ -205,14 +208,17 @@ def dask_main(args) -> int:
                                             progress=None, regrade=True)
                 per_student += [o.seconds for o in outcomes]
             else:
-                with LocalCluster(n_workers=workers[0], threads_per_worker=workers[1],
+                with dask.config.set({"distributed.worker.daemon": False}), \
+                        LocalCluster(n_workers=workers[0], threads_per_worker=workers[1],
                                   processes=True, protocol="tcp", host="127.0.0.1",
-                                  dashboard_address=None, silence_logs=40) as local_cluster, \
+                                  dashboard_address=":0", silence_logs=40) as local_cluster, \
                         cluster.connect(local_cluster.scheduler_address) as client:
                     start = time.perf_counter()
-                    grade_and_report(out / "submissions", setup, limits, progress=None,
-                                     regrade=True, runner=cluster.dask_runner(client))
+                    outcomes = grade_and_report(out / "submissions", setup, limits,
+                                                progress=None, regrade=True,
+                                                runner=cluster.dask_runner(client))
             times[name].append(time.perf_counter() - start)
+            cpu[name].append(sum(o.cpu_seconds for o in outcomes) / len(outcomes))
             scores = cell_scores(setup.db_url, cid)
             reference = reference or scores
             same = same and bool(scores) and scores == reference
@@ -225,13 +231,17 @@ def dask_main(args) -> int:
           f"{args.rounds} round(s); one student takes {student_s:.1f} s of wall time in the pool")
     for name, _ in layouts:
         wall = statistics.median(times[name])
-        line = f"  {name:16s} {wall:7.1f} s   {3600 * n / wall:6.1f} students/hour"
+        line = (f"  {name:16s} {wall:7.1f} s   {3600 * n / wall:6.1f} students/hour   CPU "
+                f"{statistics.median(cpu[name]):5.1f} s per student")
         if name != "local pool":
             extra = (wall - local_s) * jobs / n
             line += (f"   overhead {extra:+.2f} s per student "
                      f"({100 * extra / student_s:+.1f}% of a student's grading time)")
         print(line)
     print(f"  scores of all graded cells identical in every run: {'yes' if same else 'NO'}")
+    if max(os.getloadavg()) > 1.5 * (os.cpu_count() or 1):
+        print("  warning: the machine was busy: other programs make the wall times uneven; the "
+              "CPU times per student (the kit worker's and its kernels') are steadier")
     return 0 if same else 1
 
 

@@ -89,7 +89,7 @@ def dask_cluster():
     it was running on two workers that died."""
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, protocol="tcp",
-                          host="127.0.0.1", dashboard_address=None) as local_cluster:
+                          host="127.0.0.1", dashboard_address=":0") as local_cluster:
             with cluster.connect(local_cluster.scheduler_address) as client:
                 yield SimpleNamespace(cluster=local_cluster, client=client)
 
@@ -135,10 +135,21 @@ class MachineLoss(threading.Thread):
             time.sleep(0.2)
 
 
-def test_a_dask_cluster_grades_like_the_local_pool(course, local, dask_cluster, tmp_path):
+@pytest.mark.parametrize("daemon", [True, False], ids=["daemon-workers", "forking-workers"])
+def test_a_dask_cluster_grades_like_the_local_pool(course, local, dask_cluster, tmp_path, daemon):
+    """Daemon workers (Dask's default) start each kit worker as a command; the others fork it
+    from a server, as the local pool does."""
     setup = fresh(course, tmp_path)
-    outcomes = grade_and_report(course.submissions, setup, LIMITS, progress=None,
-                                runner=cluster.dask_runner(dask_cluster.client))
+    if daemon:
+        outcomes = grade_and_report(course.submissions, setup, LIMITS, progress=None,
+                                    runner=cluster.dask_runner(dask_cluster.client))
+    else:
+        with dask.config.set({"distributed.worker.daemon": False}), \
+                LocalCluster(n_workers=2, threads_per_worker=1, processes=True, protocol="tcp",
+                             host="127.0.0.1", dashboard_address=":0") as forking, \
+                cluster.connect(forking.scheduler_address) as client:
+            outcomes = grade_and_report(course.submissions, setup, LIMITS, progress=None,
+                                        runner=cluster.dask_runner(client))
     assert [o.student for o in outcomes] == STUDENTS
     assert scores(setup) == local.scores
     assert load_statuses(setup.out_dir) == local.statuses

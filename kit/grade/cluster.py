@@ -7,7 +7,10 @@ folder back as bytes (gradebook.db, autograded/, feedback/, report.json, worker.
 <out>/work/<student>/; the head then merges the student as it does after local grading, one at a
 time. On the worker, the task runs the kit's worker (``python -m kit.grade.worker``) in a process
 of its own, under the same limits and environment as locally, and kills it with everything it
-started when it outlives its time limit.
+started when it outlives its time limit. A worker started with DASK_DISTRIBUTED__WORKER__DAEMON=False
+forks that process from a server that has imported nbgrader once, as the local pool does; a
+daemon worker (Dask's default, which multiprocessing does not let start processes) starts it as
+``python -m kit.grade.worker``, which costs a few seconds of CPU per student for the imports.
 
 A worker that dies (killed, its machine lost) costs the tasks it was running a new try elsewhere;
 a task that was running on `distributed.scheduler.allowed-failures` + 1 workers that died (3 + 1 by
@@ -18,6 +21,7 @@ never holds the whole class in memory and a worker never queues a student anothe
 from __future__ import annotations
 
 import io
+import multiprocessing
 import subprocess
 import sys
 import tarfile
@@ -33,7 +37,8 @@ from distributed.scheduler import KilledWorker
 
 from ..paths import ASSIGNMENT, ROOT, default_datasets
 from .limits import Limits, worker_env
-from .pool import Outcome, Runner, new_job, prepare_machine, prepare_student, read_report, run_worker
+from .pool import (Outcome, Runner, fork_worker, new_job, prepare_machine, prepare_student,
+                   read_report, run_worker)
 from .submissions import Submission
 from .template import Setup
 from .worker import REPORT
@@ -79,8 +84,8 @@ def unpack(data: bytes, dest: Path) -> None:
 
 class _Subprocess:
     """A worker started as ``python -m kit.grade.worker JOB.json`` in a session of its own, with
-    the interface of multiprocessing.Process that pool.run_worker uses (a Dask worker is a daemon
-    process, which multiprocessing does not let start processes)."""
+    the interface of multiprocessing.Process that pool.run_worker uses (for a daemon Dask worker,
+    which multiprocessing does not let start processes)."""
 
     def __init__(self, job_file: str, env: dict, log_file: str):
         with open(log_file, "wb") as log:
@@ -131,7 +136,8 @@ def grade_remote(common: bytes, submitted: bytes, job: dict, limits: Limits,
         unpack(submitted, work / "course")
         job = {**job, "course": str(work / "course"),
                "deadline": time.time() + limits.submission_timeout}
-        notes = run_worker(work, job, _environment(limits, datasets), limits, start=_Subprocess)
+        start = _Subprocess if multiprocessing.current_process().daemon else fork_worker
+        notes = run_worker(work, job, _environment(limits, datasets), limits, start=start)
         return notes, pack(work, RESULTS)
 
 

@@ -83,7 +83,7 @@ def _kill_tree(pid: int) -> None:
     psutil.wait_procs(family, timeout=10)
 
 
-def _fork(job_file: str, env: dict, log_file: str):
+def fork_worker(job_file: str, env: dict, log_file: str):
     """Start a worker process forked from the worker server (worker.run_job)."""
     proc = _workers().Process(target=worker.run_job, name="grade",
                               args=(job_file, env, log_file))
@@ -101,7 +101,8 @@ def _stop_leftover(work: Path) -> None:
         pass
 
 
-def run_worker(work: Path, job: dict, env: dict, limits: Limits, start=_fork) -> list[str]:
+def run_worker(work: Path, job: dict, env: dict, limits: Limits,
+               start=fork_worker) -> list[str]:
     """Run the worker of one student (started by start(job_file, env, log_file), which returns a
     multiprocessing.Process or its like) and wait at most the submission's time limit plus a
     grace period; returns notes about how it ended (nothing when it ended normally)."""
