@@ -15,8 +15,9 @@ daemon worker (Dask's default, which multiprocessing does not let start processe
 A worker that dies (killed, its machine lost) costs the tasks it was running a new try elsewhere;
 a task that was running on `distributed.scheduler.allowed-failures` + 1 workers that died (3 + 1 by
 default) is given up: the student is not graded and the status says why. One task per worker thread
-is in flight at a time (the next is sent as soon as one ends, before its merge), so the head
-never holds the whole class in memory and a worker never queues a student another could grade.
+is in flight at a time, and one more student per thread is packed ahead on the head and sent as
+soon as a task ends, before its merge: the head never holds the whole class in memory, a worker
+never queues a student another could grade, and a thread does not wait for the head.
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ import tarfile
 import tempfile
 import threading
 import time
+from collections import deque
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Iterator
@@ -155,40 +157,50 @@ def dask_runner(client: Client) -> Runner:
         common = shared_payload(setup)
         datasets = setup.datasets_dir is not None
         waiting = iter(subs)
+        packed: deque[tuple[Submission, tuple]] = deque()   # ready for the next free thread
         running: dict[str, tuple[Submission, float]] = {}
         done = as_completed()
 
-        def submit_more() -> Iterator[Outcome]:
-            """Submit students until the cluster has enough to do; yields those with nothing to
-            grade."""
-            threads = sum(client.nthreads().values())
-            while len(running) < max(TASKS_PER_THREAD * threads, 1):
+        def threads() -> int:
+            return max(sum(client.nthreads().values()), 1)
+
+        def pack_more() -> Iterator[Outcome]:
+            """Pack students until one per worker thread is ready; yields those with nothing
+            to grade."""
+            while len(packed) < threads():
                 sub = next(waiting, None)
                 if sub is None:
                     return
-                started = time.time()
                 work, root = prepare_student(setup, sub)
                 if root is None or not sub.gradable:
                     yield Outcome(sub.student, list(sub.notes))
                     continue
-                future = client.submit(grade_remote, common, pack(root, ["submitted"]),
-                                       new_job(root, sub, limits), limits, datasets,
-                                       key=f"grade-{sub.student}-{time.time_ns()}", pure=False,
-                                       retries=RETRIES)
-                running[future.key] = (sub, started)
+                packed.append((sub, (common, pack(root, ["submitted"]),
+                                     new_job(root, sub, limits), limits, datasets)))
+
+        def submit() -> None:
+            """Send packed students to the cluster, one per worker thread."""
+            while packed and len(running) < TASKS_PER_THREAD * threads():
+                sub, args = packed.popleft()
+                future = client.submit(grade_remote, *args, pure=False, retries=RETRIES,
+                                       key=f"grade-{sub.student}-{time.time_ns()}")
+                running[future.key] = (sub, time.time())
                 done.add(future)
 
         try:
-            yield from submit_more()
-            while running:
+            while True:
+                yield from pack_more()
+                submit()
+                yield from pack_more()          # packed ahead while the cluster grades
+                if not running:
+                    return
                 future = next(done)
                 sub, started = running.pop(future.key)
-                ready = list(submit_more())     # the cluster's next task first, then the merge
+                submit()                        # the free thread gets its next student first
                 yield _outcome(setup, sub, future, started)
                 future.release()
-                yield from ready
         finally:                    # stopped: the cluster drops what was not done
-            client.cancel([f for f in done.futures])
+            client.cancel(list(done.futures))
     return run
 
 
