@@ -18,6 +18,16 @@ The kit and the serial run alternate for --rounds rounds and the medians are sho
 the result steadier when other programs use the machine for part of the run.
 
     python bench/bench_grading.py [--jobs 0] [--copies 1] [--rounds 3] [--out build/bench]
+
+With --scheduler it measures Dask instead: the same class graded by the local pool with --jobs
+workers (default 2 here), then on a Dask LocalCluster on this machine (TCP on 127.0.0.1, workers
+that fork the kit's worker, as the README recommends) with one worker of --jobs threads and with
+two workers sharing them, so that each run grades as many
+students at a time. It prints the wall time and throughput of each, and Dask's overhead per
+student (the extra wall time per student over the local pool, and its share of the time one
+student takes to grade).
+
+    python bench/bench_grading.py --scheduler [--jobs 2] [--copies 1] [--rounds 1]
 """
 import argparse
 import os
@@ -32,10 +42,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import dask  # noqa: E402
+from distributed import LocalCluster  # noqa: E402
 from nbgrader.api import Gradebook  # noqa: E402
 
 from kit.demo import samples  # noqa: E402
 from kit.demo.pipeline import build_dataset  # noqa: E402
+from kit.grade import cluster  # noqa: E402
 from kit.grade.limits import Limits, default_jobs, worker_env  # noqa: E402
 from kit.grade.template import Setup, prepare  # noqa: E402
 from kit.nbgrader_api import check, course_id, open_api, sqlite_url, tools_on_path  # noqa: E402
@@ -93,7 +106,11 @@ def main(argv=None) -> int:
                         help="kit and serial runs, alternated; the medians are shown (default 3)")
     parser.add_argument("--out", type=Path, default=BUILD / "bench",
                         help="working folder (default: %(default)s)")
+    parser.add_argument("--scheduler", action="store_true",
+                        help="compare the local pool with Dask LocalClusters of 1 and 2 workers")
     args = parser.parse_args(argv)
+    if args.scheduler:
+        return dask_main(args)
     out = args.out.resolve()
     cores = os.cpu_count() or 1
     jobs = args.jobs or default_jobs()
@@ -119,7 +136,7 @@ def main(argv=None) -> int:
         forkserver._forkserver._stop()   # each round starts the worker server, as `kit grade` does
         start = time.perf_counter()
         outcomes = grade_and_report(out / "submissions", setup, limits, jobs,
-                                   progress=lambda _: None)
+                                   progress=None, regrade=True)
         kit = (time.perf_counter() - start, sum(o.cpu_seconds for o in outcomes))
         if serial is None:     # nbgrader gets the submissions the kit's intake wrote
             serial = serial_course(setup, kit_course, out / "serial_course", students)
@@ -153,6 +170,78 @@ def main(argv=None) -> int:
     if max(loads) > 1.5 * cores:
         print(f"  warning: the machine was busy (load average up to {max(loads):.1f} on {cores} "
               "cores): other programs slow parallel workers more than one serial process")
+    return 0 if same else 1
+
+
+def prepared_class(out: Path, copies: int):
+    """The release, the submissions and the grading setup of the benchmark's class."""
+    if out.exists():
+        shutil.rmtree(out)
+    released = build_release(out / "kit_course", out / "release")
+    students = make_submissions(released.folder, out / "submissions", copies)
+    setup = prepare(out / "kit_course", out / "kit_grading", build=False,
+                    datasets_dir=default_datasets())
+    build_dataset(setup.datasets_dir)
+    return setup, students
+
+
+def dask_main(args) -> int:
+    """The local pool against Dask LocalClusters of one and two workers, as many students graded
+    at a time in each."""
+    jobs = args.jobs or 2
+    out = args.out.resolve()
+    print("Preparing the release and the submissions ...", flush=True)
+    setup, students = prepared_class(out, args.copies)
+    limits, cid = Limits(), course_id(setup.course_dir)
+    layouts = [("local pool", None), ("Dask, 1 worker", (1, jobs))]
+    if jobs % 2 == 0:
+        layouts.append(("Dask, 2 workers", (2, jobs // 2)))
+    times: dict[str, list[float]] = {name: [] for name, _ in layouts}
+    cpu: dict[str, list[float]] = {name: [] for name, _ in layouts}
+    per_student, reference, same = [], None, True
+    for number in range(1, args.rounds + 1):
+        for name, workers in layouts:
+            if workers is None:
+                forkserver._forkserver._stop()
+                start = time.perf_counter()
+                outcomes = grade_and_report(out / "submissions", setup, limits, jobs,
+                                            progress=None, regrade=True)
+                per_student += [o.seconds for o in outcomes]
+            else:
+                with dask.config.set({"distributed.worker.daemon": False}), \
+                        LocalCluster(n_workers=workers[0], threads_per_worker=workers[1],
+                                  processes=True, protocol="tcp", host="127.0.0.1",
+                                  dashboard_address=":0", silence_logs=40) as local_cluster, \
+                        cluster.connect(local_cluster.scheduler_address) as client:
+                    start = time.perf_counter()
+                    outcomes = grade_and_report(out / "submissions", setup, limits,
+                                                progress=None, regrade=True,
+                                                runner=cluster.dask_runner(client))
+            times[name].append(time.perf_counter() - start)
+            cpu[name].append(sum(o.cpu_seconds for o in outcomes) / len(outcomes))
+            scores = cell_scores(setup.db_url, cid)
+            reference = reference or scores
+            same = same and bool(scores) and scores == reference
+            print(f"  round {number}: {name:16s} {times[name][-1]:6.1f} s", flush=True)
+
+    n = len(students)
+    local_s = statistics.median(times["local pool"])
+    student_s = statistics.median(per_student)
+    print(f"\n{n} submissions, {os.cpu_count()} cores, {jobs} graded at a time, median of "
+          f"{args.rounds} round(s); one student takes {student_s:.1f} s of wall time in the pool")
+    for name, _ in layouts:
+        wall = statistics.median(times[name])
+        line = (f"  {name:16s} {wall:7.1f} s   {3600 * n / wall:6.1f} students/hour   CPU "
+                f"{statistics.median(cpu[name]):5.1f} s per student")
+        if name != "local pool":
+            extra = (wall - local_s) * jobs / n
+            line += (f"   overhead {extra:+.2f} s per student "
+                     f"({100 * extra / student_s:+.1f}% of a student's grading time)")
+        print(line)
+    print(f"  scores of all graded cells identical in every run: {'yes' if same else 'NO'}")
+    if max(os.getloadavg()) > 1.5 * (os.cpu_count() or 1):
+        print("  warning: the machine was busy: other programs make the wall times uneven; the "
+              "CPU times per student (the kit worker's and its kernels') are steadier")
     return 0 if same else 1
 
 

@@ -9,6 +9,16 @@ folder and gradebook, generates the feedback HTML, and merges the scores into th
 (one student at a time, so the gradebook stays consistent whatever --jobs is). Regrading a student
 (--student) replaces their automatic scores and keeps what was graded by hand.
 
+Stopped and run again (Ctrl-C, a crash, a power loss), it goes on where it stopped: a student
+already merged whose submission is unchanged (the same content hash, recorded with the scores in
+one transaction) is not graded again; --regrade grades everyone again (after a change to the
+course's tests, say). A progress bar with the rate and the time left is shown on stderr when it is
+a terminal; --verbose prints a line per student as well.
+
+On a Dask cluster (--scheduler ADDRESS, or $DASK_SCHEDULER_ADDRESS): each student is graded as a
+task on the cluster's workers (which have the kit installed; no shared file system is needed) and
+merged here; a worker lost mid-task costs a retry elsewhere, not a student.
+
 What cannot fool it: test cells and every other non-answer cell come from the release; checking
 helpers and reference outputs are restored from the course; the hidden checks re-run each check
 in a fresh process with only the student's cs231n/, and a notebook test that passes while the
@@ -28,12 +38,14 @@ autograded notebooks in <course>/autograded/.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 
 from .. import options
+from ..grade import cluster
 from ..grade.limits import Limits, check_jobs, default_jobs
-from ..grade.pool import select
+from ..grade.pool import local, select, to_grade
 from ..grade.submissions import SubmissionsError, find_submissions
 from ..grade.template import prepare
 from ..nbgrader_api import check_db_url
@@ -72,6 +84,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "or datasets/ of this repository)")
     parser.add_argument("--keep-work", action="store_true",
                         help="keep each student's grading folder under <out>/work/ (debugging)")
+    parser.add_argument("--regrade", action="store_true",
+                        help="grade every student again, even those already graded whose "
+                             "submission is unchanged")
+    parser.add_argument("--verbose", "-v", action="store_true",
+                        help="print a line per student graded (time taken, status)")
+    parser.add_argument("--scheduler", metavar="ADDRESS", default=os.environ.get(cluster.ENV_ADDRESS),
+                        help="grade on the Dask cluster of this scheduler, e.g. "
+                             "tcp://head:8786 (default: $DASK_SCHEDULER_ADDRESS; without "
+                             "either, on this machine with --jobs workers)")
 
 
 def limits_from(args: argparse.Namespace) -> Limits:
@@ -89,13 +110,32 @@ def run(args: argparse.Namespace) -> int:
     check_jobs(args.jobs)
     found = select(find_submissions(args.submissions, args.id_pattern), args.student,
                    args.submissions)
-    print(f"Preparing the course in {args.course} ...")
-    setup = prepare(args.course, args.out, args.db, datasets_dir=args.datasets or default_datasets())
-    jobs = args.jobs or default_jobs()
-    print(f"Grading {len(found)} submission(s) with {min(jobs, len(found))} parallel worker(s) ...")
-    start = time.time()
-    grade_and_report(args.submissions, setup, limits, args.jobs, args.student, args.keep_work,
-                     id_pattern=args.id_pattern)
+    client = cluster.connect(args.scheduler) if args.scheduler else None
+    try:
+        print(f"Preparing the course in {args.course} ...")
+        setup = prepare(args.course, args.out, args.db,
+                        datasets_dir=args.datasets or default_datasets())
+        todo, _ = to_grade(found, setup, args.regrade or args.student is not None)
+        if len(todo) < len(found):
+            print(f"{len(found) - len(todo)} student(s) already graded with the same "
+                  "submission: kept (--regrade grades them again)")
+        if client is None:
+            jobs = args.jobs or default_jobs()
+            print(f"Grading {len(todo)} submission(s) with {min(jobs, len(todo))} parallel "
+                  "worker(s) ...")
+            runner = local(args.jobs)
+        else:
+            threads = sum(client.nthreads().values())
+            print(f"Grading {len(todo)} submission(s) on the Dask cluster at {args.scheduler} "
+                  f"({len(client.nthreads())} worker(s), {threads} thread(s) now) ...")
+            runner = cluster.dask_runner(client)
+        start = time.time()
+        grade_and_report(args.submissions, setup, limits, args.jobs, args.student, args.keep_work,
+                         progress=print if args.verbose else None, id_pattern=args.id_pattern,
+                         regrade=args.regrade, bar=True, runner=runner)
+    finally:
+        if client is not None:
+            client.close()
     print(f"Graded in {time.time() - start:.0f} s.\n")
     print_summary(setup)
     return 0

@@ -5,6 +5,11 @@ parallel graders never write to the same database); the main process then copies
 automatic scores and comments into the class gradebook, one student at a time. Manual scores and
 extra credit given by hand are kept; the extra credit of autograded extra-credit cells
 (``kit.grade.extra_credit``) is copied.
+
+Each merge is one database transaction, which also records the content hash of the submission
+merged (in the gradebook's table ``kit_merged``): a run that is stopped at any point leaves every
+student either merged with their hash or as they were, and the next run skips the students whose
+submission is unchanged.
 """
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ import warnings
 from dataclasses import dataclass
 
 from nbgrader.api import Gradebook, MissingEntry
+from sqlalchemy import Column, MetaData, String, Table, create_engine, delete, inspect, select
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from ..nbgrader_api import tools_on_path
 
@@ -30,6 +37,47 @@ class StudentScores:
     notebooks: dict[str, float]
 
 
+LEDGER = Table("kit_merged", MetaData(),
+               Column("assignment", String(128), primary_key=True),
+               Column("student", String(128), primary_key=True),
+               Column("digest", String(64), nullable=False))
+
+
+class _OneTransaction(Session):
+    """A session in which nbgrader's own commits (after each student, submission, ...) only flush:
+    everything is one transaction, committed by finish() or rolled back when the session closes."""
+
+    def commit(self) -> None:
+        self.flush()
+
+    def finish(self) -> None:
+        super().commit()
+
+
+def merged_digests(url: str, assignment: str) -> dict[str, str]:
+    """{student: content hash of the submission last merged} for the assignment."""
+    engine = create_engine(url)
+    try:
+        if not inspect(engine).has_table(LEDGER.name):
+            return {}
+        with engine.connect() as conn:
+            rows = conn.execute(select(LEDGER.c.student, LEDGER.c.digest)
+                                .where(LEDGER.c.assignment == assignment))
+            return dict(rows.all())
+    finally:
+        engine.dispose()
+
+
+def read_results(url: str | None, course_id: str, assignment: str, student: str):
+    """What merge_submission copies of a student's graded submission from the gradebook at url:
+    (timestamp, {notebook: (grades, comments)}), or None when there is no such submission (or no
+    url: the submission could not be graded at all)."""
+    if url is None:
+        return None
+    timestamp, results = _read_submission(url, course_id, assignment, student)
+    return None if results is None else (timestamp, results)
+
+
 def _read_submission(url: str, course_id: str, assignment: str, student: str):
     """(timestamp, {notebook: (grades, comments)}) of a submission, or (None, None) if absent."""
     with Gradebook(url, course_id) as source:
@@ -44,28 +92,24 @@ def _read_submission(url: str, course_id: str, assignment: str, student: str):
             for nb in submitted.notebooks}
 
 
-def merge_submission(source_url: str | None, target_url: str, course_id: str, assignment: str,
-                     student: str) -> bool:
-    """Copy a student's submission of an assignment from the gradebook at source_url into the one
-    at target_url (automatic scores, whether a manual grade is needed, automatic comments).
-    Returns False, and gives every grade cell 0 points, when there is no such submission at
-    source_url (or no source_url: the submission could not be graded at all)."""
-    timestamp, results = (None, None) if source_url is None else _read_submission(
-        source_url, course_id, assignment, student)
+def merge_submission(results, target_url: str, course_id: str, assignment: str, student: str,
+                     digest: str = "") -> None:
+    """Copy a student's graded submission (read_results) into the gradebook at target_url
+    (automatic scores, whether a manual grade is needed, automatic comments) and record digest,
+    the content hash of the submission, in one transaction. results None gives every grade cell
+    0 points (the submission could not be graded)."""
+    timestamp, results = results if results is not None else (None, None)
     with Gradebook(target_url, course_id) as target, warnings.catch_warnings():
+        LEDGER.create(target.engine, checkfirst=True)
+        target.db = scoped_session(sessionmaker(bind=target.engine, autoflush=True,
+                                                class_=_OneTransaction))
         # nbgrader's own session handling warns about autoflush when it creates a submission
         warnings.filterwarnings("ignore", message=".*not in session.*")
         target.update_or_create_student(student)
         kwargs = {"timestamp": timestamp} if timestamp else {}
         submission = target.update_or_create_submission(assignment, student, **kwargs)
-        if results is None:
-            for nb in submission.notebooks:
-                for grade in nb.grades:
-                    grade.auto_score, grade.needs_manual_grade = 0.0, False
-            target.db.commit()
-            return False
         for nb in submission.notebooks:
-            grades, comments = results.get(nb.name, ([], []))
+            grades, comments = results.get(nb.name, ([], [])) if results else ([], [])
             by_name = {name: (score, manual, extra) for name, score, manual, extra in grades}
             for grade in nb.grades:
                 score, manual, extra = by_name.get(grade.name, (0.0, False, None))
@@ -76,8 +120,11 @@ def merge_submission(source_url: str | None, target_url: str, course_id: str, as
             for comment in nb.comments:
                 if comment.name in texts:
                     comment.auto_comment = texts[comment.name]
-        target.db.commit()
-    return True
+        target.db.execute(delete(LEDGER).where(LEDGER.c.assignment == assignment,
+                                               LEDGER.c.student == student))
+        target.db.execute(LEDGER.insert().values(assignment=assignment, student=student,
+                                                 digest=digest))
+        target.db().finish()
 
 
 def class_scores(url: str, course_id: str, assignment: str) -> list[StudentScores]:

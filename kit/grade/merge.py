@@ -9,7 +9,7 @@ from pathlib import Path
 from .. import atomic
 from ..nbgrader_api import course_id, sqlite_url
 from ..paths import ASSIGNMENT
-from . import gradebook
+from . import gradebook, status
 from . import written_answers
 from .template import Setup, rmtree
 
@@ -24,20 +24,24 @@ def _replace_folder(src: Path, dest: Path) -> None:
         shutil.copytree(src, dest)
 
 
-def collect(setup: Setup, outcome) -> None:
-    """Merge a graded student into the class: gradebook scores, then the submitted, autograded and
-    feedback folders of the course. Runs in the main thread only, one student at a time."""
+def collect(setup: Setup, outcome, digest: str = "") -> None:
+    """Merge a graded student into the class: the submitted, autograded and feedback folders of
+    the course, the feedback zip and the status, then (last, in one transaction, with digest, the
+    submission's content hash) the gradebook scores. A run stopped before that transaction leaves
+    the student to be graded again. Runs in the main thread only, one student at a time."""
     work = setup.out_dir / "work" / outcome.student / "course"
     worker_db = work / "gradebook.db"
-    source_url = sqlite_url(worker_db) if worker_db.is_file() else None
-    merged = gradebook.merge_submission(source_url, setup.db_url, course_id(setup.course_dir),
-                                        ASSIGNMENT, outcome.student)
-    if not merged and not outcome.notes:
+    cid = course_id(setup.course_dir)
+    results = gradebook.read_results(sqlite_url(worker_db) if worker_db.is_file() else None,
+                                     cid, ASSIGNMENT, outcome.student)
+    if results is None and not outcome.notes:
         outcome.notes.append("not graded")
     for step in ("submitted", "autograded", "feedback"):
         _replace_folder(work / step / outcome.student / ASSIGNMENT,
                         setup.course_dir / step / outcome.student / ASSIGNMENT)
     pack(setup.course_dir, setup.out_dir, outcome.student)
+    status.save_statuses(setup.out_dir, {outcome.student: outcome.status})
+    gradebook.merge_submission(results, setup.db_url, cid, ASSIGNMENT, outcome.student, digest)
 
 
 def feedback_dir(course_dir: Path, student: str) -> Path:

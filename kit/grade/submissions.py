@@ -22,6 +22,7 @@ Each step that does not go as expected adds a short note, shown in the grade tab
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import stat
@@ -119,6 +120,21 @@ def find_submissions(directory: Path, id_pattern: str | None = None) -> list[Sub
         raise SubmissionsError(f"{directory} holds no submissions: expected one folder or .zip "
                                "per student")
     return [found[key] for key in sorted(found)]
+
+
+def content_hash(entry: Path) -> str:
+    """The SHA-256 of a submission entry: of a file's bytes, or of a folder's file names and
+    contents (what intake ignores left out). A regrade is needed only when it changes."""
+    entry = Path(entry)
+    digest = hashlib.sha256()
+    files = [entry] if not entry.is_dir() else sorted(
+        p for p in entry.rglob("*")
+        if p.is_file() and not p.is_symlink() and not is_junk(p.relative_to(entry)))
+    for path in files:
+        digest.update(path.relative_to(entry).as_posix().encode() + b"\0")
+        with open(path, "rb") as f:
+            digest.update(hashlib.file_digest(f, "sha256").digest())
+    return digest.hexdigest()
 
 
 def is_junk(path: PurePosixPath | Path) -> bool:

@@ -30,10 +30,11 @@ def write_outputs(setup) -> tuple[Path, Path]:
 
 def grade_and_report(submissions_dir: Path, setup: Setup, limits: Limits = Limits(), jobs: int = 0,
                      only: str | None = None, keep_work: bool = False, progress=print,
-                     id_pattern: str | None = None) -> list[Outcome]:
-    """Grade a class (kit.grade.pool.grade_class, same arguments), then write grades.csv and
-    scores.png into setup.out_dir; returns the outcomes in student order."""
+                     id_pattern: str | None = None, **how) -> list[Outcome]:
+    """Grade a class (kit.grade.pool.grade_class, same arguments: `how` holds regrade, bar and
+    runner), then write grades.csv and scores.png into setup.out_dir; returns the outcomes of
+    the students graded, in student order."""
     outcomes = grade_class(submissions_dir, setup, limits, jobs, only, keep_work, progress,
-                           id_pattern)
+                           id_pattern, **how)
     write_outputs(setup)
     return outcomes

@@ -1,0 +1,223 @@
+"""Grade a class on a Dask cluster (``kit grade --scheduler ADDRESS``, or $DASK_SCHEDULER_ADDRESS).
+
+Each student is one Dask task. No file system is shared: the head writes the student's course
+folder as the local pool does, sends it to the task as bytes (the grading source, the template
+gradebook and the configuration, plus the student's nbgrader submission), and gets the graded
+folder back as bytes (gradebook.db, autograded/, feedback/, report.json, worker.log), unpacked into
+<out>/work/<student>/; the head then merges the student as it does after local grading, one at a
+time. On the worker, the task runs the kit's worker (``python -m kit.grade.worker``) in a process
+of its own, under the same limits and environment as locally, and kills it with everything it
+started when it outlives its time limit. A worker started with DASK_DISTRIBUTED__WORKER__DAEMON=False
+forks that process from a server that has imported nbgrader once, as the local pool does; a
+daemon worker (Dask's default, which multiprocessing does not let start processes) starts it as
+``python -m kit.grade.worker``, which costs a few seconds of CPU per student for the imports.
+
+A worker that dies (killed, its machine lost) costs the tasks it was running a new try elsewhere;
+a task that was running on `distributed.scheduler.allowed-failures` + 1 workers that died (3 + 1 by
+default) is given up: the student is not graded and the status says why. One task per worker thread
+is in flight at a time, and one more student per thread is packed ahead on the head and sent as
+soon as a task ends, before its merge: the head never holds the whole class in memory, a worker
+never queues a student another could grade, and a thread does not wait for the head.
+"""
+from __future__ import annotations
+
+import io
+import multiprocessing
+import subprocess
+import sys
+import tarfile
+import tempfile
+import threading
+import time
+from collections import deque
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Iterator
+
+from distributed import Client, as_completed
+from distributed.scheduler import KilledWorker
+
+from ..paths import ASSIGNMENT, ROOT, default_datasets
+from .limits import Limits, worker_env
+from .pool import (Outcome, Runner, fork_worker, new_job, prepare_machine, prepare_student,
+                   read_report, run_worker)
+from .submissions import Submission
+from .template import Setup
+from .worker import REPORT
+
+ENV_ADDRESS = "DASK_SCHEDULER_ADDRESS"
+TASKS_PER_THREAD = 1       # tasks in flight per worker thread (the next is sent as one ends)
+RETRIES = 2                # new tries of a task that raised (not of one whose worker died)
+RESULTS = (REPORT, "worker.log", "course/gradebook.db", f"course/autograded",
+           "course/feedback")
+
+
+class ClusterError(ValueError):
+    """A scheduler that cannot be reached."""
+
+
+def connect(address: str, timeout: float = 20) -> Client:
+    """A client of the Dask scheduler at address (ClusterError, saying what to do, if there is
+    none)."""
+    try:
+        return Client(address, timeout=timeout)
+    except (OSError, TimeoutError, ValueError) as error:
+        raise ClusterError(
+            f"no Dask scheduler at {address!r} ({type(error).__name__}: {error}); start one with "
+            "`dask scheduler` and workers with `dask worker ADDRESS` (see the README), or grade "
+            "on this machine without --scheduler") from None
+
+
+def pack(folder: Path, names) -> bytes:
+    """A gzipped tar of the files and folders `names` (paths relative to folder; missing ones are
+    left out)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=1) as tar:
+        for name in names:
+            if (Path(folder) / name).exists():
+                tar.add(Path(folder) / name, arcname=name)
+    return buffer.getvalue()
+
+
+def unpack(data: bytes, dest: Path) -> None:
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        tar.extractall(dest, filter="data")
+
+
+class _Subprocess:
+    """A worker started as ``python -m kit.grade.worker JOB.json`` in a session of its own, with
+    the interface of multiprocessing.Process that pool.run_worker uses (for a daemon Dask worker,
+    which multiprocessing does not let start processes)."""
+
+    def __init__(self, job_file: str, env: dict, log_file: str):
+        with open(log_file, "wb") as log:
+            self.proc = subprocess.Popen([sys.executable, "-m", "kit.grade.worker", job_file],
+                                         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, start_new_session=True)
+        self.pid = self.proc.pid
+
+    def join(self, timeout: float | None = None) -> None:
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pass
+
+    def is_alive(self) -> bool:
+        return self.proc.poll() is None
+
+    @property
+    def exitcode(self) -> int | None:
+        return self.proc.returncode
+
+
+_PREPARED: set[tuple] = set()
+_PREPARING = threading.Lock()
+
+
+def _environment(limits: Limits, datasets: bool) -> dict:
+    """The grading environment on this worker machine (its own datasets folder when the course
+    uses one), with the dataset and font cache built once per worker process."""
+    env = worker_env(SimpleNamespace(datasets_dir=default_datasets() if datasets else None),
+                     limits)
+    with _PREPARING:
+        if (limits, datasets) not in _PREPARED:
+            prepare_machine(env)
+            _PREPARED.add((limits, datasets))
+    return env
+
+
+def grade_remote(common: bytes, submitted: bytes, job: dict, limits: Limits,
+                 datasets: bool) -> tuple[list[str], bytes]:
+    """The Dask task that grades one student: unpack the course folder (common: what every
+    student shares; submitted: the student's submitted/ folder), run the worker under the limits
+    (the submission's deadline counts from now), return (notes on how the worker ended, the
+    graded folder packed)."""
+    with tempfile.TemporaryDirectory(prefix="kit-grade-") as tmp:
+        work = Path(tmp)
+        unpack(common, work / "course")
+        unpack(submitted, work / "course")
+        job = {**job, "course": str(work / "course"),
+               "deadline": time.time() + limits.submission_timeout}
+        start = _Subprocess if multiprocessing.current_process().daemon else fork_worker
+        notes = run_worker(work, job, _environment(limits, datasets), limits, start=start)
+        return notes, pack(work, RESULTS)
+
+
+def shared_payload(setup: Setup) -> bytes:
+    """What every student's course folder holds: the grading source, the template gradebook and
+    the configuration."""
+    template = setup.template_db.parent
+    return pack(template, [f"source/{ASSIGNMENT}", "gradebook.db", "nbgrader_config.py"])
+
+
+def dask_runner(client: Client) -> Runner:
+    """The runner that grades each student as a task of the cluster that client is connected
+    to."""
+    def run(setup: Setup, subs: list[Submission], limits: Limits, env: dict) -> Iterator[Outcome]:
+        common = shared_payload(setup)
+        datasets = setup.datasets_dir is not None
+        waiting = iter(subs)
+        packed: deque[tuple[Submission, tuple]] = deque()   # ready for the next free thread
+        running: dict[str, tuple[Submission, float]] = {}
+        done = as_completed()
+
+        def threads() -> int:
+            return max(sum(client.nthreads().values()), 1)
+
+        def pack_more() -> Iterator[Outcome]:
+            """Pack students until one per worker thread is ready; yields those with nothing
+            to grade."""
+            while len(packed) < threads():
+                sub = next(waiting, None)
+                if sub is None:
+                    return
+                work, root = prepare_student(setup, sub)
+                if root is None or not sub.gradable:
+                    yield Outcome(sub.student, list(sub.notes))
+                    continue
+                packed.append((sub, (common, pack(root, ["submitted"]),
+                                     new_job(root, sub, limits), limits, datasets)))
+
+        def submit() -> None:
+            """Send packed students to the cluster, one per worker thread."""
+            while packed and len(running) < TASKS_PER_THREAD * threads():
+                sub, args = packed.popleft()
+                future = client.submit(grade_remote, *args, pure=False, retries=RETRIES,
+                                       key=f"grade-{sub.student}-{time.time_ns()}")
+                running[future.key] = (sub, time.time())
+                done.add(future)
+
+        try:
+            while True:
+                yield from pack_more()
+                submit()
+                yield from pack_more()          # packed ahead while the cluster grades
+                if not running:
+                    return
+                future = next(done)
+                sub, started = running.pop(future.key)
+                submit()                        # the free thread gets its next student first
+                yield _outcome(setup, sub, future, started)
+                future.release()
+        finally:                    # stopped: the cluster drops what was not done
+            client.cancel(list(done.futures))
+    return run
+
+
+def _outcome(setup: Setup, sub: Submission, future, started: float) -> Outcome:
+    """The outcome of a finished task, its graded folder unpacked into <out>/work/<student>/."""
+    outcome = Outcome(sub.student, list(sub.notes))
+    work = setup.out_dir / "work" / sub.student
+    try:
+        notes, graded = future.result()
+        unpack(graded, work)
+        outcome.notes += notes
+        read_report(work, outcome)
+    except KilledWorker as error:
+        outcome.notes.append(f"grading was stopped by the loss of its Dask worker each time it was "
+                             f"tried ({error}): not graded")
+    except Exception as error:  # noqa: BLE001 - one student's failure never stops the run
+        outcome.notes.append(f"grading failed on the Dask cluster ({type(error).__name__}: "
+                             f"{error})"[:300])
+    outcome.seconds = time.time() - started
+    return outcome
