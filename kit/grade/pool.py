@@ -20,6 +20,7 @@ from ..paths import ASSIGNMENT, ROOT
 from . import status, worker
 from .limits import Limits, default_jobs, worker_env
 from .merge import collect
+from .sandbox import check_available
 from .submissions import Submission, SubmissionsError, find_submissions
 from .template import Setup, rmtree, student_course
 from .worker import REPORT
@@ -154,9 +155,12 @@ def grade_class(submissions_dir: Path, setup: Setup, limits: Limits = Limits(), 
                 id_pattern: str | None = None) -> list[Outcome]:
     """Grade every submission of submissions_dir (or only the student `only`) with `jobs` workers
     (0: one more than the cores); returns the outcomes in student order. Writes status.json,
-    grades.csv and scores.png into setup.out_dir. id_pattern: see find_submissions."""
+    grades.csv and scores.png into setup.out_dir. id_pattern: see find_submissions. Kernels run in
+    the sandbox unless limits.sandbox is False (SandboxError when none can be made here)."""
     found = select(find_submissions(submissions_dir, id_pattern), only,
                    submissions_dir)
+    if limits.sandbox:
+        check_available()      # SandboxError, before anything is graded
     jobs = jobs or default_jobs()
     env = worker_env(setup, limits)
     _warm_up(env)
