@@ -2,8 +2,8 @@
 nothing outside its own folder, leaves no process behind, and the run goes on. Without the
 sandbox the stealer scores full marks (the test can fail).
 
-Each hostile submission is the reference (the stealer: the stubs) plus a few lines run when
-cs231n is imported (in the notebooks' kernels and in the hidden checks' runner alike). One class
+Each hostile submission is the reference (the stealer: the stubs) plus a few lines at the end of
+cs231n/rnn_layers.py, run when it is imported (in the notebooks' kernels and in the hidden checks' runner alike). One class
 of the small course (tests/grading_support.py) is graded once for the whole module.
 """
 import argparse
@@ -68,7 +68,6 @@ def _daemon(work):
 '''
 
 STEALER = '''
-import importlib.util as _util
 from pathlib import Path as _Path
 def _steal():
     starts = [_os.getcwd()]
@@ -81,15 +80,12 @@ def _steal():
             if len(_Path(top).parts) <= 2:
                 break
             for path in _Path(top).rglob("rnn_layers.py"):
-                if "### BEGIN SOLUTION" in path.read_text():
+                if "### BEGIN " + "SOLUTION" in path.read_text():
                     return path
 found = _steal()
 print("stealer found:", found or "nothing")
 if found:
-    _spec = _util.spec_from_file_location("cs231n.rnn_layers", found)
-    _module = _util.module_from_spec(_spec)
-    _sys.modules["cs231n.rnn_layers"] = _module
-    _spec.loader.exec_module(_module)
+    exec(compile(found.read_text(), str(found), "exec"), globals())
 '''
 
 SENDER = '''
@@ -188,8 +184,8 @@ def _hostile(release_folder: Path, dest: Path, name: str, code: str, reference: 
     if reference:
         put_reference(folder, files)
     set_answer(folder, ANSWER)
-    init = folder / "cs231n" / "__init__.py"
-    init.write_text(init.read_text() + PRELUDE + code)
+    layers = folder / "cs231n" / "rnn_layers.py"     # a student file (others are restored)
+    layers.write_text(layers.read_text() + PRELUDE + code)
 
 
 class _Listener(socketserver.BaseRequestHandler):

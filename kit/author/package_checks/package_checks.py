@@ -3,7 +3,8 @@ reference outputs, visible and hidden, away from the student's notebooks.
 
 Runs in the kernel of Package_Checks.ipynb, which never imports the student's code: the student's
 package runs in fresh processes (package_checks_runner.py) that get the cases' inputs only, in a
-copy of the package without the reference outputs file. First one process runs every check; a
+copy of the package without the reference outputs file (at grading, in the nested sandbox that
+``KIT_RUNNER_SANDBOX`` describes, which shows neither this kernel's folder nor its processes). First one process runs every check; a
 check that process did not finish (an ``os._exit``, a crash, a hang) runs again alone in a process
 of its own, so a crash costs only the checks it breaks. The comparison with the expected outputs
 happens here, with the checking helpers and reference outputs that grading restores from the
