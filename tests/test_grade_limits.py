@@ -35,7 +35,7 @@ def test_a_runaway_worker_is_killed_with_its_kernels():
 @pytest.mark.parametrize("module, options", [
     (release, ["--out", "--course", "--db", "--check"]),
     (grading, ["submissions", "--jobs", "--student", "--id-pattern", "--cell-timeout", "--submission-timeout",
-               "--memory-mb", "--max-output", "--db", "--course", "--out", "--datasets"]),
+               "--memory-mb", "--max-output", "--db", "--course", "--out", "--datasets", "--no-sandbox"]),
     (report, ["--course", "--out", "--db"]),
     (feedback, ["--student", "--course", "--out", "--db"]),
     (demo, ["--jobs", "--out"]),

@@ -17,6 +17,7 @@ import threading
 import time
 from pathlib import Path
 
+import nbformat
 import psutil
 import pytest
 from nbgrader.api import Gradebook
@@ -84,7 +85,14 @@ def _steal():
                     return path
 found = _steal()
 print("stealer found:", found or "nothing")
-if found:
+if found:    # the reference package: over its own files (imported later), and into this module
+    for _ref in found.parent.rglob("*.py"):
+        _mine = _Path(__file__).parent / _ref.relative_to(found.parent)
+        if _ref != found and _mine.is_file() and "### BEGIN " + "SOLUTION" in _ref.read_text():
+            try:
+                _mine.write_text(_ref.read_text())
+            except OSError:
+                pass
     exec(compile(found.read_text(), str(found), "exec"), globals())
 '''
 
@@ -257,7 +265,10 @@ def graded(tmp_path_factory):
 
 
 def _notebook_text(setup, student: str) -> str:
-    return (setup.course_dir / "autograded" / student / ASSIGNMENT / "Mini.ipynb").read_text()
+    """The text outputs of a student's graded Mini notebook."""
+    nb = nbformat.read(setup.course_dir / "autograded" / student / ASSIGNMENT / "Mini.ipynb",
+                       as_version=4)
+    return "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
 
 
 def test_every_hostile_submission_earns_what_its_honest_code_deserves(graded):
