@@ -14,6 +14,10 @@ output as the kit), and checks that every test cell got the same score both ways
 running on the machine slow the kit's parallel workers more than one serial process: the script
 warns when the load average was high.
 
+The kit grades in its sandbox (kit.grade.sandbox), as `kit grade` does; each round also grades
+the same submissions with --no-sandbox, and the script prints the ratio sandboxed / unsandboxed
+wall time (the sandbox's cost; target <= 1.05).
+
 The kit and the serial run alternate for --rounds rounds and the medians are shown, which keeps
 the result steadier when other programs use the machine for part of the run.
 
@@ -37,6 +41,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from multiprocessing import forkserver
 from pathlib import Path
 
@@ -130,7 +135,7 @@ def main(argv=None) -> int:
     tools_on_path()
     cid = course_id(kit_course)
     serial = None
-    rounds, loads, same = [], [], True
+    rounds, loads, same, same_sandbox = [], [], True, True
     for number in range(1, args.rounds + 1):
         loads.append(os.getloadavg()[0])
         forkserver._forkserver._stop()   # each round starts the worker server, as `kit grade` does
@@ -138,6 +143,13 @@ def main(argv=None) -> int:
         outcomes = grade_and_report(out / "submissions", setup, limits, jobs,
                                    progress=None, regrade=True)
         kit = (time.perf_counter() - start, sum(o.cpu_seconds for o in outcomes))
+        sandboxed_scores = cell_scores(setup.db_url, cid)
+        forkserver._forkserver._stop()
+        start = time.perf_counter()
+        grade_and_report(out / "submissions", setup, replace(limits, sandbox=False), jobs,
+                         progress=lambda _: None)
+        unsandboxed = time.perf_counter() - start
+        same_sandbox = same_sandbox and sandboxed_scores == cell_scores(setup.db_url, cid)
         if serial is None:     # nbgrader gets the submissions the kit's intake wrote
             serial = serial_course(setup, kit_course, out / "serial_course", students)
         autograde = run_serial(serial, "autograde", env)
@@ -146,9 +158,10 @@ def main(argv=None) -> int:
         scores = cell_scores(setup.db_url, cid)
         same = same and bool(scores) and scores == cell_scores(sqlite_url(serial / "gradebook.db"),
                                                                cid)
-        rounds.append((kit, autograde, feedback))
-        print(f"  round {number}: kit {kit[0]:6.1f} s, serial autograde {autograde[0]:6.1f} s, "
-              f"serial feedback {feedback[0]:5.1f} s: ratio {kit[0] / autograde[0]:.2f}", flush=True)
+        rounds.append((kit, autograde, feedback, unsandboxed))
+        print(f"  round {number}: kit {kit[0]:6.1f} s (unsandboxed {unsandboxed:6.1f} s), serial "
+              f"autograde {autograde[0]:6.1f} s, serial feedback {feedback[0]:5.1f} s: ratio "
+              f"{kit[0] / autograde[0]:.2f}", flush=True)
 
     def median(values):
         return statistics.median(values)
@@ -166,11 +179,16 @@ def main(argv=None) -> int:
           f"{median([r[0][0] / r[1][0] for r in rounds]):.2f} (target <= 0.6)")
     print(f"  ratio kit / serial autograde + feedback: "
           f"{median([r[0][0] / (r[1][0] + r[2][0]) for r in rounds]):.2f}")
+    print(f"  kit grade without the sandbox (--no-sandbox):  {median([r[3] for r in rounds]):7.1f} s")
+    print(f"  ratio sandboxed / unsandboxed kit grade: "
+          f"{median([r[0][0] / r[3] for r in rounds]):.3f} (target <= 1.05)")
+    print(f"  scores sandboxed and unsandboxed identical in every round: "
+          f"{'yes' if same_sandbox else 'NO'}")
     print(f"  scores of all graded cells identical in every round: {'yes' if same else 'NO'}")
     if max(loads) > 1.5 * cores:
         print(f"  warning: the machine was busy (load average up to {max(loads):.1f} on {cores} "
               "cores): other programs slow parallel workers more than one serial process")
-    return 0 if same else 1
+    return 0 if same and same_sandbox else 1
 
 
 def prepared_class(out: Path, copies: int):

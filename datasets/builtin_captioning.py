@@ -498,6 +498,9 @@ def build(folder, seed: int = DEFAULT_SEED, force: bool = False) -> Path:
     folder.parent.mkdir(parents=True, exist_ok=True)
     files = generate(seed)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)     # readable like any folder (the grading sandbox's kernels read it)
     try:
         write(files, tmp)
         old = folder.with_name(f"{tmp.name}-old")

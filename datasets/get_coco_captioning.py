@@ -79,6 +79,9 @@ def download(url: str, target: Path, timeout: float = 30) -> None:
 def unpack(archive: Path, dest: Path) -> Path:
     """Unzip archive and move its coco_captioning/ folder (or its files) to dest/coco_captioning."""
     tmp = Path(tempfile.mkdtemp(prefix=f".{FOLDER}-", dir=dest))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)     # readable like any folder (the grading sandbox's kernels read it)
     try:
         with zipfile.ZipFile(archive) as zf:
             zf.extractall(tmp)

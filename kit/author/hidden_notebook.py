@@ -23,9 +23,11 @@ failed (its label, such as "T=1") and by how much, never its inputs or expected 
 release's cs231n/reference_outputs.npz holds only the visible cases; the hidden ones exist only in
 the course's copy, which grading restores.
 
-Student code runs with the grader's rights (nbgrader has no sandbox): code written to read the
-grader's files is beyond what any notebook-level check can stop; grade untrusted classes in a
-container or under an account of their own.
+At grading the kernels run in the sandbox of kit.grade.sandbox, and the student's code here runs
+in a nested sandbox that shows only the system, the Python environment and the runner's own
+folder: no /proc, not this notebook's folder, so no reference outputs to look the answers up in
+(``kit grade --no-sandbox`` drops both, and code written to read the grader's files could then
+read them).
 """
 from __future__ import annotations
 

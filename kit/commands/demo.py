@@ -2,7 +2,8 @@
 
 Builds the built-in dataset, the student release (build/release/), sample submissions
 (build/demo/submissions/: the reference solution, the untouched release, and copies of the
-reference with one realistic bug each), grades them in parallel into a demo course
+reference with one realistic bug each), grades them in parallel, in the grading sandbox
+(bubblewrap: `apt-get install bubblewrap`; the demo stops at once without it), into a demo course
 (build/demo/course/, its own gradebook, started afresh), prints the grade table, checks that every
 sample got the score it should (full autograded marks for the reference, none for the untouched
 release, partial credit for each bug) and says where the feedback and the plot are.
@@ -14,6 +15,7 @@ import argparse
 from .. import options
 from ..demo import pipeline
 from ..grade.limits import check_jobs
+from ..grade.sandbox import SandboxError, check_available
 from ..paths import DEMO
 
 
@@ -23,7 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                   "(default: %(default)s)")
 
 
-@options.reports(ValueError)
+@options.reports(ValueError, SandboxError)
 def run(args: argparse.Namespace) -> int:
     check_jobs(args.jobs)
+    check_available()
     return pipeline.run(args.out, args.jobs)

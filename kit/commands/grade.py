@@ -30,6 +30,16 @@ that hits a limit keeps the points it earned before; the status column says whic
 the run goes on. So does it after a missing package, an invalid or renamed notebook, an
 import-time crash, sys.exit or a dead kernel.
 
+Sandbox: the notebooks' kernels (and every process they start) run in a bubblewrap sandbox
+(kit.grade.sandbox). A submission's code sees the system and the Python environment read-only, the
+datasets read-only, a private copy of its own grading folder and a private /tmp (both size-capped),
+and its own processes in /proc. It does not see the course folder, the reference solution, the
+full reference outputs (the hidden checks' runner), other students, the gradebooks, the grader's
+files or home; it has no network, a minimal environment (no database URL), capped processes and
+file sizes, and nothing it starts outlives its kernel. nbgrader, the gradebooks and the feedback
+stay outside. Without bubblewrap (`apt-get install bubblewrap`) or user namespaces, grading stops
+before it starts, unless --no-sandbox says to run the code with your own rights.
+
 Output (under --out, default build/grading/): grades.csv (student, score, max_score, autograded,
 autograded_max, one column per notebook, status) and scores.png (the class's score distribution);
 feedback/<student>.zip (the student's feedback HTML, from <course>/feedback/<student>/rnn_captioning/);
@@ -46,6 +56,7 @@ from .. import options
 from ..grade import cluster
 from ..grade.limits import Limits, check_jobs, default_jobs
 from ..grade.pool import local, select, to_grade
+from ..grade.sandbox import SandboxError, check_available
 from ..grade.submissions import SubmissionsError, find_submissions
 from ..grade.template import prepare
 from ..nbgrader_api import check_db_url
@@ -82,6 +93,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--datasets", type=Path, metavar="DIR",
                         help="datasets folder for the grading kernels (default: $CS231N_DATASETS "
                              "or datasets/ of this repository)")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="run the submissions' code with your own rights, outside the sandbox "
+                             "(it could read the reference solution and the other students' work "
+                             "and change the gradebook): only for code you trust, or where "
+                             "bubblewrap cannot run")
     parser.add_argument("--keep-work", action="store_true",
                         help="keep each student's grading folder under <out>/work/ (debugging)")
     parser.add_argument("--regrade", action="store_true",
@@ -99,12 +115,17 @@ def limits_from(args: argparse.Namespace) -> Limits:
     for name in ("cell_timeout", "submission_timeout", "memory_mb", "max_output"):
         if getattr(args, name) < 0:
             raise ValueError(f"--{name.replace('_', '-')} must be >= 0, got {getattr(args, name)}")
-    return Limits(args.cell_timeout, args.submission_timeout, args.memory_mb, args.max_output)
+    return Limits(args.cell_timeout, args.submission_timeout, args.memory_mb, args.max_output,
+                  sandbox=not getattr(args, "no_sandbox", False))
 
 
-@options.reports(ValueError, SubmissionsError)
+@options.reports(ValueError, SubmissionsError, SandboxError)
 def run(args: argparse.Namespace) -> int:
     limits = limits_from(args)
+    if limits.sandbox:
+        check_available()
+    else:
+        print("warning: --no-sandbox: the submissions' code runs with your rights")
     if args.db:
         check_db_url(args.db)
     check_jobs(args.jobs)

@@ -48,7 +48,7 @@ from .worker import REPORT
 ENV_ADDRESS = "DASK_SCHEDULER_ADDRESS"
 TASKS_PER_THREAD = 1       # tasks in flight per worker thread (the next is sent as one ends)
 RETRIES = 2                # new tries of a task that raised (not of one whose worker died)
-RESULTS = (REPORT, "worker.log", "course/gradebook.db", f"course/autograded",
+RESULTS = (REPORT, "worker.log", "course/gradebook.db", "course/autograded",
            "course/feedback")
 
 

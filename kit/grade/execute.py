@@ -11,6 +11,7 @@ On top of nbgrader's per-cell time limit (``Execute.timeout``) it
   error, a new kernel replays the ordinary (non-test) cells before it, and the notebook goes on,
   so the later cells earn what they deserve (after ``max_restarts`` deaths, or a death during
   the replay, the later cells are not run);
+- starts the kernels in the sandbox of kit.grade.sandbox (``LimitedExecute.sandbox``);
 - replaces a kernel that ignores the interrupt sent after a cell's time limit (a loop that
   catches KeyboardInterrupt) the same way.
 
@@ -27,6 +28,8 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Float, Integer
+
+from .sandbox import SandboxedKernelManager
 
 TIME_LIMIT = "SubmissionTimeLimit"
 CELL_TIME_LIMIT = "CellTimeoutError"
@@ -56,6 +59,14 @@ class LimitedExecute(Execute):
     # (a busy machine) are not worth failing the cell for, as nbgrader's default would.
     iopub_timeout = Integer(10).tag(config=True)
     raise_on_iopub_timeout = Bool(False).tag(config=True)
+
+    sandbox = Bool(False, help="Start the kernels in the sandbox (kit.grade.sandbox).").tag(
+        config=True)
+
+    def create_kernel_manager(self):
+        if self.sandbox:
+            self.kernel_manager_class = SandboxedKernelManager
+        return super().create_kernel_manager()
 
     def preprocess(self, nb, resources=None, km=None):
         self._stop = None            # (ename, evalue) once no further cell may run

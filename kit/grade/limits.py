@@ -12,6 +12,10 @@ class Limits:
     submission_timeout: int = 1200
     memory_mb: int = 4096
     max_output_bytes: int = 1_000_000
+    sandbox: bool = True            # kernels in the sandbox (kit.grade.sandbox)
+    disk_mb: int = 256              # a sandbox's /tmp, and room for files in its folder
+    max_processes: int = 256        # processes and threads of one sandbox
+    max_file_mb: int = 256          # largest file a sandboxed process may write
 
 
 def check_jobs(jobs: int) -> None:

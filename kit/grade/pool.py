@@ -31,6 +31,7 @@ from . import worker
 from .limits import Limits, default_jobs, worker_env
 from .gradebook import merged_digests
 from .merge import collect
+from .sandbox import check_available
 from .submissions import Submission, SubmissionsError, content_hash, find_submissions
 from .template import Setup, rmtree, student_course
 from .worker import REPORT
@@ -237,9 +238,12 @@ def grade_class(submissions_dir: Path, setup: Setup, limits: Limits = Limits(), 
     in student order. A student already merged with the same submission is skipped unless
     regrade. progress(line) is told of each student (None: nothing); bar shows a progress bar
     on stderr when it is a terminal. Writes status.json, grades.csv and scores.png into
-    setup.out_dir. id_pattern: see find_submissions."""
+    setup.out_dir. id_pattern: see find_submissions. Kernels run in the sandbox unless
+    limits.sandbox is False (SandboxError when none can be made here)."""
     found = select(find_submissions(submissions_dir, id_pattern), only,
                    submissions_dir)
+    if limits.sandbox:
+        check_available()      # SandboxError, before anything is graded
     todo, digests = to_grade(found, setup, regrade or only is not None)
     env = worker_env(setup, limits)
     runner = runner or local(jobs)

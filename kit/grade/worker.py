@@ -51,6 +51,13 @@ def grading_config(job: dict):
     c.LimitedExecute.deadline = job["deadline"]
     c.LimitedExecute.submission_timeout = job["submission_timeout"]
     c.LimitedExecute.max_output_bytes = job["max_output_bytes"]
+    if job.get("sandbox", True):
+        c.LimitedExecute.sandbox = True
+        c.SandboxedKernelManager.disk_mb = job["disk_mb"]
+        c.SandboxedKernelManager.processes = job["max_processes"]
+        c.SandboxedKernelManager.file_mb = job["max_file_mb"]
+        c.SandboxedKernelManager.readable = [os.environ[name] for name in ("CS231N_DATASETS",)
+                                             if os.environ.get(name)]
     c.Autograde.autograde_preprocessors = [
         LimitedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
         AssignLatePenalties, CheckCellMetadata]

@@ -3,7 +3,8 @@ reference outputs, visible and hidden, away from the student's notebooks.
 
 Runs in the kernel of Package_Checks.ipynb, which never imports the student's code: the student's
 package runs in fresh processes (package_checks_runner.py) that get the cases' inputs only, in a
-copy of the package without the reference outputs file. First one process runs every check; a
+copy of the package without the reference outputs file (at grading, in the nested sandbox that
+``KIT_RUNNER_SANDBOX`` describes, which shows neither this kernel's folder nor its processes). First one process runs every check; a
 check that process did not finish (an ``os._exit``, a crash, a hang) runs again alone in a process
 of its own, so a crash costs only the checks it breaks. The comparison with the expected outputs
 happens here, with the checking helpers and reference outputs that grading restores from the
@@ -12,6 +13,7 @@ course (reference outputs that differ from the course's are refused).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -31,6 +33,9 @@ CHECK_DIED_TEXT = "the check process stopped"
 # Each check also shows, for the cross-check of the notebooks' own test cells, whether the visible
 # cases passed (true/false; null when the re-run was cut short by a time limit or a crash).
 RESULT_MIME = "application/vnd.rnn-captioning.check+json"
+# Set by the grader's sandbox: the command prefix (JSON list) of the nested sandbox the student's
+# code runs in, which shows the system and the runner's folder only.
+RUNNER_SANDBOX_ENV = "KIT_RUNNER_SANDBOX"
 
 # {check: ({case index: {output: array}}, {case index: error text})}
 Results = dict[str, tuple[dict[int, dict], dict[int, str]]]
@@ -55,6 +60,18 @@ def read_results(folder: Path) -> Results:
     return done
 
 
+def _sandboxed(folder: Path) -> list[str]:
+    """The prefix that runs a command in the grader's nested sandbox, if there is one: the
+    package read-only, the output folder writable, nothing else of this kernel's files."""
+    prefix = json.loads(os.environ.get(RUNNER_SANDBOX_ENV) or "[]")
+    if not prefix:
+        return []
+    return prefix + ["--ro-bind", str(folder / "package"), str(folder / "package"),
+                     "--ro-bind", str(folder / "in.npz"), str(folder / "in.npz"),
+                     "--bind", str(folder / "out"), str(folder / "out"),
+                     "--chdir", str(folder / "package")]
+
+
 def run_student(cases: list[checks.Case], package: Path = Path("cs231n"),
                 seconds: float | None = None) -> tuple[Results, str | None]:
     """Run the student's package (the folder `package`, default cs231n/ here) on the cases' inputs
@@ -75,8 +92,8 @@ def run_student(cases: list[checks.Case], package: Path = Path("cs231n"),
         with open(folder / "log.txt", "wb") as log:
             try:
                 proc = subprocess.run(
-                    [sys.executable, "-c", RUNNER.read_text(encoding="utf-8"),
-                     str(folder / "in.npz"), str(folder / "out")],
+                    _sandboxed(folder) + [sys.executable, "-c", RUNNER.read_text(encoding="utf-8"),
+                                          str(folder / "in.npz"), str(folder / "out")],
                     cwd=folder / "package", stdout=log, stderr=log, timeout=seconds)
                 if proc.returncode != 0:
                     tail = (folder / "log.txt").read_bytes()[-300:].decode(errors="replace")
