@@ -105,12 +105,26 @@ def run_cell(browser, text, name):
         driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", cell)
         cell.find_element("css selector", ".jp-InputPrompt").click()
         return True
-    wait_for(select, 60, f"the cell {text!r} could not be selected", lambda: browser.shot(name))
-    ActionChains(driver).key_down(Keys.SHIFT).send_keys(Keys.ENTER).key_up(Keys.SHIFT).perform()
+
+    def prompt():
+        return cell_with(driver, text).find_element("css selector", ".jp-InputPrompt").text.strip()
+
+    # Shift+Enter sent while a just-opened notebook's kernel is still connecting can be lost (the
+    # prompt stays "[ ]:"): select the cell and send it again, as a student would.
+    for attempt in range(3):
+        wait_for(select, 60, f"the cell {text!r} could not be selected",
+                 lambda: browser.shot(name))
+        ActionChains(driver).key_down(Keys.SHIFT).send_keys(Keys.ENTER).key_up(Keys.SHIFT).perform()
+        try:
+            wait_for(lambda: re.fullmatch(r"\[(\*|\d+)\]:", prompt()), 20,
+                     f"the cell {text!r} did not start", lambda: browser.shot(name))
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
 
     def finished():
-        prompt = cell_with(driver, text).find_element("css selector", ".jp-InputPrompt").text
-        return re.fullmatch(r"\[\d+\]:", prompt.strip())
+        return re.fullmatch(r"\[\d+\]:", prompt())
     wait_for(finished, CELL_TIMEOUT, f"the cell {text!r} did not finish", lambda: browser.shot(name))
     cell = cell_with(driver, text)
     driver.execute_script("arguments[0].scrollIntoView({block: 'start'})", cell)
