@@ -109,7 +109,23 @@ def test_the_kernel_passes_the_reference_and_fails_a_bug(tmp_path, cases, monkey
         run.check("rnn_step_forward")
     out = capsys.readouterr().out
     assert "FAIL  rnn_step_forward" in out and "PASS  rnn_step_forward" not in out
-    assert run.lines("rnn_step_forward")[1] is False        # the visible cases failed
+    _, visible, hidden = run.lines("rnn_step_forward")
+    assert visible is False and hidden is False             # both kinds of cases failed
+
+
+def test_the_kernel_tells_hidden_cases_apart_from_visible_ones(tmp_path, cases, monkeypatch):
+    """Code right on the visible inputs only (the answers looked up, say) passes the visible cases
+    and fails the hidden ones: the cross-check withdraws the notebook's hidden-case cells."""
+    monkeypatch.chdir(tmp_path)
+    visible = [c for c in cases if c.check == "rnn_step_forward" and not c.hidden]
+    lookup = "".join(f"    if x.shape == {c.inputs['x'].shape} and np.isclose(x.flat[0], "
+                     f"{float(c.inputs['x'].flat[0])!r}):\n        return np.array("
+                     f"{c.expected['next_h'].tolist()!r}), None\n" for c in visible)
+    package(tmp_path, lookup + "    return np.zeros((x.shape[0], Wh.shape[0])), None\n")
+    digest = write_reference(tmp_path, cases)
+    run = pc.PackageChecks("cs231n/reference_outputs.npz", digest)
+    assert run.lines("rnn_step_forward")[1:] == (True, False)
+    assert run.lines("word_embedding_forward")[1:] == (True, True)
 
 
 def test_the_kernel_refuses_changed_reference_outputs(tmp_path, cases, monkeypatch):
@@ -119,3 +135,31 @@ def test_the_kernel_refuses_changed_reference_outputs(tmp_path, cases, monkeypat
     write_reference(tmp_path, cases[:1])                    # changed after the course was built
     with pytest.raises(AssertionError, match="missing or was changed while grading"):
         pc.PackageChecks("cs231n/reference_outputs.npz", digest).check("rnn_step_forward")
+
+
+def test_the_cross_check_withdraws_the_cells_of_the_cases_the_rerun_failed():
+    """A notebook cell that checks visible cases is judged by the re-run's visible cases, one with
+    hidden=True by its hidden cases; an undecided re-run (None) withdraws nothing."""
+    import nbformat
+
+    from kit.grade import crosscheck
+
+    def test_cell(grade_id, source):
+        return nbformat.v4.new_code_cell(source, metadata={"nbgrader": {
+            "grade": True, "solution": False, "grade_id": grade_id, "points": 1}})
+
+    hidden_nb = nbformat.v4.new_notebook()
+    for name, visible, hidden in (("rnn_step_forward", True, False),
+                                  ("word_embedding_forward", False, None)):
+        cell = nbformat.v4.new_code_cell(f'package_check("{name}")')
+        cell.outputs = [nbformat.v4.new_output("display_data", data={
+            pc.RESULT_MIME: {"check": name, "visible": visible, "hidden": hidden}})]
+        hidden_nb.cells.append(cell)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [test_cell("step", 'check("rnn_step_forward")'),
+                test_cell("step_hidden", 'check("rnn_step_forward", hidden=True)'),
+                test_cell("embed", 'check("word_embedding_forward")'),
+                test_cell("embed_hidden", 'check("word_embedding_forward", hidden=True)')]
+    results = crosscheck.rerun_results(hidden_nb)
+    assert crosscheck.contradicted_cells(nb, results) == [
+        ("step_hidden", ["rnn_step_forward"]), ("embed", ["word_embedding_forward"])]

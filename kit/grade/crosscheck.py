@@ -3,10 +3,12 @@
 A test cell of a notebook runs in the same kernel as the rest of the notebook and imports the
 student's package, so code that patches the checking helpers (from an answer cell, or when the
 package is imported) could make it pass. The hidden-check notebook re-runs each check on the
-same visible cases where no student code can reach the comparison. A notebook test cell that
-calls ``check("name")`` keeps its points only if that re-run passed the visible cases too; if the
-re-run failed them, its points are withdrawn and the status says so. A re-run cut short by a time
-limit or a crash decides nothing (the status reports those anyway).
+same cases where no student code can reach the expected outputs or the comparison. A notebook
+test cell that calls ``check("name")`` keeps its points only if that re-run passed the visible
+cases too, and one that calls ``check("name", hidden=True)`` only if it passed the hidden cases
+(the notebooks' kernels can read the hidden cases' expected outputs, the re-run's student code
+cannot); if the re-run failed them, the cell's points are withdrawn and the status says so. A
+re-run cut short by a time limit or a crash decides nothing (the status reports those anyway).
 """
 from __future__ import annotations
 
@@ -18,29 +20,34 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from ..author.package_checks.package_checks import RESULT_MIME
 
-_CHECK_CALL = re.compile(r"""\bcheck\(\s*["']([A-Za-z_]\w*)["']""")
+_CHECK_CALL = re.compile(
+    r"""\bcheck\(\s*["']([A-Za-z_]\w*)["']\s*(,\s*hidden\s*=\s*True\s*)?\)""")
 
 
-def rerun_results(hidden_nb) -> dict[str, bool | None]:
-    """{check name: whether its visible cases passed the hidden re-run (None: undecided)}."""
+def rerun_results(hidden_nb) -> dict[tuple[str, bool], bool | None]:
+    """{(check name, hidden): whether those cases of the check passed the hidden re-run (None:
+    undecided)}."""
     results = {}
     for cell in hidden_nb.cells:
         for output in cell.get("outputs", []):
             record = output.get("data", {}).get(RESULT_MIME)
             if isinstance(record, dict) and "check" in record:
-                results[record["check"]] = record.get("visible")
+                for hidden, kind in ((False, "visible"), (True, "hidden")):
+                    results[record["check"], hidden] = record.get(kind)
     return results
 
 
-def contradicted_cells(nb, results: dict[str, bool | None]) -> list[tuple[str, list[str]]]:
+def contradicted_cells(nb, results: dict[tuple[str, bool], bool | None]
+                       ) -> list[tuple[str, list[str]]]:
     """(grade id, checks the re-run failed) of each test cell of a notebook that calls a check
-    whose visible cases failed the hidden re-run."""
+    on cases (visible, or hidden with hidden=True) that failed the hidden re-run."""
     found = []
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
             continue
-        failed = [name for name in _CHECK_CALL.findall(cell.source) if results.get(name) is False]
+        failed = [name for name, hidden in _CHECK_CALL.findall(cell.source)
+                  if results.get((name, bool(hidden))) is False]
         if failed:
             found.append((meta["grade_id"], failed))
     return found

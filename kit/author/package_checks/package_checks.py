@@ -115,8 +115,9 @@ class PackageChecks:
         self.finished, _ = run_student(self.cases)
 
     def lines(self, name: str) -> tuple[list[checks.Line], bool | None]:
-        """The PASS/FAIL lines of one check on every case, and whether its visible cases passed
-        (None: cut short by a time limit or a crash)."""
+        """The PASS/FAIL lines of one check on every case, whether its visible cases passed and
+        whether its hidden cases passed (each None when cut short by a time limit or a crash, or
+        when there are no such cases)."""
         indexed = [(i, c) for i, c in enumerate(self.cases) if c.check == name]
         if name in self.finished:
             outputs, errors = self.finished[name]
@@ -125,30 +126,32 @@ class PackageChecks:
             alone, stopped = run_student([c for _, c in indexed])
             keys = list(range(len(indexed)))
             outputs, errors = alone.get(name, ({}, dict.fromkeys(keys, stopped or "no result")))
-        lines, visible = [], True
+        lines = []
+        verdict = {hidden: (True if any(c.hidden == hidden for _, c in indexed) else None)
+                   for hidden in (False, True)}
         for key, (_, case) in zip(keys, indexed):
             if key in errors:
                 lines.append(checks.Line(name, False, str(errors[key]), case.label))
                 cut_short = str(errors[key]).startswith((CHECK_TIMEOUT_TEXT, CHECK_DIED_TEXT))
-                if not case.hidden:
-                    visible = None if cut_short and visible is not False else False
+                if verdict[case.hidden] is not False:
+                    verdict[case.hidden] = None if cut_short else False
                 continue
             for output, expected in case.expected.items():
                 got = outputs.get(key, {}).get(output)
                 passed, text = checks.compare_output(case, output, got, expected)
                 lines.append(checks.Line(name, passed, text, case.label))
-                if not case.hidden and not passed:
-                    visible = False
-        return lines, visible
+                if not passed:
+                    verdict[case.hidden] = False
+        return lines, verdict[False], verdict[True]
 
     def check(self, name: str) -> None:
         """Check one function of the package on every case: print PASS/FAIL lines, fail if any
         fails."""
         if not self.ok:
             raise AssertionError(f"{self.reference} is missing or was changed while grading")
-        lines, visible = self.lines(name)
+        lines, visible, hidden = self.lines(name)
         for line in lines:
             print(line)
-        display({RESULT_MIME: {"check": name, "visible": visible}}, raw=True)
+        display({RESULT_MIME: {"check": name, "visible": visible, "hidden": hidden}}, raw=True)
         if not lines or not all(line.passed for line in lines):
             raise AssertionError(checks.failure_message(name, lines))
