@@ -154,7 +154,8 @@ def dask_runner(client: Client) -> Runner:
     """The runner that grades each student as a task of the cluster that client is connected
     to."""
     def run(setup: Setup, subs: list[Submission], limits: Limits, env: dict) -> Iterator[Outcome]:
-        common = shared_payload(setup)
+        # what every student shares goes to each worker once, not with every task
+        common = client.scatter(shared_payload(setup), broadcast=True)
         datasets = setup.datasets_dir is not None
         waiting = iter(subs)
         packed: deque[tuple[Submission, tuple]] = deque()   # ready for the next free thread
