@@ -336,5 +336,5 @@ def test_checks_report_names_what_the_bug_breaks(graded_class):
     assert (backward["students"], backward["failed"], backward["unwritten"]) == ("3", "2", "1")
     assert (backward["commonest_failure"], backward["commonest_count"]) == (expected_line, "1")
     assert rows["check_rnn_step_forward"]["failed"] == "1"       # only the untouched release
-    top = printed.split("Most failed checks:")[1].split("\n\n")[0]
+    top = printed.split("Where the class went wrong")[1].split("\n\n")[0]
     assert "failed rnn_backward" in top and expected_line in top, top

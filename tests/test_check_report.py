@@ -38,3 +38,32 @@ def test_commonest_failure_prefers_code_that_was_written():
     assert (summary.failed, summary.unwritten, round(summary.share, 2)) == (3, 2, 0.6)
     everyone_unwritten = CheckSummary("n", "c", 1, 2, {"a": summary.failures["a"]})
     assert everyone_unwritten.commonest() == (summary.failures["a"], 1)
+
+
+def test_checks_come_in_the_order_of_what_to_reteach():
+    """A check failed by many only because a check it builds on failed comes after the checks
+    where students made their own mistakes; mistakes_here counts those students."""
+    wrong = "FAIL  {}: out vs reference output"
+    unwritten = "FAIL  {}: {} raised NotImplementedError at x.py:9"
+    loss = CheckSummary("RNN_Captioning", "check_temporal_softmax_loss", 2, 4, {
+        "bug": wrong.format("temporal_softmax_loss"),
+        "stub": unwritten.format("temporal_softmax_loss", "temporal_softmax_loss")})
+    model = CheckSummary("RNN_Captioning", "check_captioning_rnn_loss", 2, 4, {
+        "bug": wrong.format("captioning_rnn_loss"),
+        "stub": unwritten.format("captioning_rnn_loss", "rnn_forward"),
+        "other": wrong.format("captioning_rnn_loss")})
+    forward = CheckSummary("RNN_Captioning", "check_rnn_forward", 2, 4, {
+        "other": wrong.format("rnn_forward"),
+        "stub": unwritten.format("rnn_forward", "rnn_forward")})
+    step = CheckSummary("RNN_Captioning", "check_rnn_step_forward", 2, 4, {
+        "stub": unwritten.format("rnn_step_forward", "rnn_step_forward")})
+    order = check_report.reteach_order([model, step, forward, loss])
+    assert [(s.mistakes_here, s.after_prerequisite) for s in (loss, model, forward, step)] == \
+        [(1, 0), (0, 3), (1, 1), (0, 0)]
+    # the commonest failure is that of the students who made their mistake there
+    assert forward.commonest() == (wrong.format("rnn_forward"), 1)
+    assert order[:2] == [forward, loss] or order[:2] == [loss, forward]
+    rows = [dict(zip(check_report.HEADER, s.row())) for s in order]
+    top = check_report.format_top(rows, count=2)
+    assert "failed rnn_forward" in top and "failed temporal_softmax_loss" in top, top
+    assert "captioning_rnn_loss" not in top, top

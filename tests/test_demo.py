@@ -27,25 +27,56 @@ def checked_package(tmp_path_factory):
 
 
 def run_checks(folder):
-    """(exit status, last line) of `python -m cs231n.check` in a submission folder."""
+    """(exit status, FAIL lines, last line) of `python -m cs231n.check -q` in a submission
+    folder."""
     out = subprocess.run([sys.executable, "-m", "cs231n.check", "-q"], cwd=folder,
                          capture_output=True, text=True)
-    return out.returncode, out.stdout.strip().splitlines()[-1]
+    lines = out.stdout.strip().splitlines()
+    return out.returncode, [line for line in lines if line.startswith("FAIL")], lines[-1]
+
+
+@pytest.fixture(scope="module")
+def bug_runs(checked_package, tmp_path_factory):
+    """{bug name: run_checks of the reference with that bug}."""
+    runs = {}
+    for bug in samples.BUGS:
+        folder = shutil.copytree(checked_package, tmp_path_factory.mktemp(bug.name) / "sub")
+        samples.apply_bug(folder, bug)
+        runs[bug.name] = run_checks(folder)
+    return runs
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("bug", samples.BUGS, ids=lambda bug: bug.name)
-def test_each_sample_bug_fails_some_checks_and_passes_others(checked_package, tmp_path, bug):
-    folder = shutil.copytree(checked_package, tmp_path / "submission")
-    samples.apply_bug(folder, bug)
-    status, summary = run_checks(folder)
+def test_each_sample_bug_fails_some_checks_and_passes_others(bug_runs, bug):
+    status, fails, summary = bug_runs[bug.name]
     passed, total = (int(word) for word in summary.split()[:3:2])
     assert status == 1 and 0 < passed < total, summary
+    failed = {line.split()[1].rstrip(":") for line in fails}
+    assert bug.first in failed, (bug.first, failed)
+
+
+@pytest.mark.slow
+def test_the_class_report_puts_each_sample_bug_where_it_was_made(bug_runs):
+    """The report's order over the demo's bugs: the five checks printed first are the checks
+    where the five mistakes are, not the model checks that fail after them."""
+    from kit.report.checks import CheckSummary, reteach_order
+
+    failures: dict[str, dict[str, str]] = {}
+    for student, (_, fails, _) in bug_runs.items():
+        for line in fails:
+            failures.setdefault(line.split()[1].rstrip(":"), {}).setdefault(student, line)
+    summaries = reteach_order([CheckSummary("nb", f"check_{name}", 1, len(bug_runs) + 1, f)
+                               for name, f in failures.items()])
+    top = {s.check.removeprefix("check_") for s in summaries[:len(samples.BUGS)]}
+    assert top == {bug.first for bug in samples.BUGS}, [(s.check, s.mistakes_here)
+                                                        for s in summaries]
+    assert len(failures) > len(samples.BUGS)    # model checks failed too, and came after
 
 
 @pytest.mark.slow
 def test_the_unchanged_reference_passes_every_check(checked_package):
-    status, summary = run_checks(checked_package)
+    status, _, summary = run_checks(checked_package)
     assert status == 0, summary
 
 

@@ -16,35 +16,42 @@ from ..paths import ROOT
 
 @dataclass(frozen=True)
 class Bug:
-    """One realistic mistake: replace `old` by `new` in a student file of the reference."""
+    """One realistic mistake: replace `old` by `new` in a student file of the reference. `first`
+    is the check where the mistake is: the first one it fails (the others build on it)."""
     name: str
     file: str
     old: str
     new: str
     what: str
+    first: str
 
 
 BUGS = (
     Bug("bug_lstm_gate_order", "cs231n/rnn_layers.py",
         "i, f, o = ifo[:, :H], ifo[:, H:2 * H], ifo[:, 2 * H:]",
         "f, i, o = ifo[:, :H], ifo[:, H:2 * H], ifo[:, 2 * H:]",
-        "LSTM input and forget gates taken in the wrong order"),
+        "LSTM input and forget gates taken in the wrong order",
+        "lstm_step_forward"),
     Bug("bug_loss_per_token", "cs231n/rnn_layers.py",
         "loss = -np.sum(mask_flat * log_probs[rows, y_flat]) / N",
         "loss = -np.sum(mask_flat * log_probs[rows, y_flat]) / max(mask_flat.sum(), 1)",
-        "loss averaged over the tokens instead of the batch"),
+        "loss averaged over the tokens instead of the batch",
+        "temporal_softmax_loss"),
     Bug("bug_embedding_overwrite", "cs231n/rnn_layers.py",
         "np.add.at(dW, x.ravel(), dout.reshape(-1, W_shape[1]))",
         "dW[x.ravel()] += dout.reshape(-1, W_shape[1])",
-        "word embedding gradient without accumulation of repeated words"),
+        "word embedding gradient without accumulation of repeated words",
+        "word_embedding_backward"),
     Bug("bug_rnn_no_carry", "cs231n/rnn_layers.py",
         "da[:, t] = (dh[:, t] + dprev_h) * (1 - h[:, t] * h[:, t])",
         "da[:, t] = dh[:, t] * (1 - h[:, t] * h[:, t])",
-        "backpropagation through time without the gradient from the next step"),
+        "backpropagation through time without the gradient from the next step",
+        "rnn_backward"),
     Bug("bug_tbptt_reset_state", "cs231n/classifiers/char_rnn.py",
         "h0 = zero_h if h0 is None else h0\n        c0 = zero_c if c0 is None else c0",
         "h0, c0 = zero_h, zero_c   # every chunk starts afresh",
-        "truncated BPTT that resets the state every chunk instead of carrying it"),
+        "truncated BPTT that resets the state every chunk instead of carrying it",
+        "char_rnn_loss"),
 )
 # The checks each bug loses (and no other): tests/test_char_rnn.py runs them.
 LOST_CHECKS = {"bug_tbptt_reset_state": {"char_rnn_loss", "char_rnn_tbptt"}}

@@ -6,10 +6,16 @@ Written by ``python -m kit report`` (and at the end of grading) next to grades.c
 - ``checks.csv``: notebook, check, points, students, failed (students who did not get every point),
   share (failed / students), unwritten (of the failed, how many had not written the code: it still
   raised NotImplementedError), after_prerequisite (of the failed, how many also failed a check this
-  one builds on: fix that one first), commonest_failure and commonest_count (the failure line
-  shared by most of the students who wrote the code, and by how many; the unwritten code's line
-  when nobody wrote it);
+  one builds on: fix that one first), mistakes_here (of the failed, how many wrote the code and
+  passed every check this one builds on: the mistake is in this check's code), commonest_failure
+  and commonest_count (the failure line shared by most of those who made their mistake here, else
+  by most of those who wrote the code, else by all, and by how many);
 - ``checks.png``: one bar per check, sorted by failure share, the unwritten part lighter.
+
+The rows, and the five most failed checks printed after grading, come in the order of what to
+re-teach: most mistakes made here first, then failure share. A check that only fails because one
+it builds on fails (a captioning model's loss after a wrong softmax loss) comes after the checks
+where the mistakes are.
 
 A student's failure line is the first ``FAIL`` line of the cell's output with the error value left
 out (``FAIL  rnn_backward: dx vs reference output``), else the error the cell stopped with, else its
@@ -21,7 +27,7 @@ from __future__ import annotations
 import io
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -32,7 +38,7 @@ from ..paths import ASSIGNMENT, HIDDEN_NOTEBOOK
 
 CSV_NAME, PLOT_NAME = "checks.csv", "checks.png"
 HEADER = ["notebook", "check", "points", "students", "failed", "share", "unwritten",
-          "after_prerequisite", "commonest_failure", "commonest_count"]
+          "after_prerequisite", "mistakes_here", "commonest_failure", "commonest_count"]
 UNWRITTEN = "raised NotImplementedError"
 NO_OUTPUT = "(no output: the cell did not run)"
 _ERROR_VALUE = re.compile(r",? error \S+ \(threshold \S+\)")
@@ -46,7 +52,8 @@ class CheckSummary:
     points: float
     students: int
     failures: dict[str, str]      # student -> failure line
-    after_prerequisite: int = 0   # failed students who also failed a check this one builds on
+    blocked: set[str] = field(default_factory=set)   # failed students who also failed a check
+                                                     # this one builds on
 
     @property
     def failed(self) -> int:
@@ -60,17 +67,31 @@ class CheckSummary:
     def unwritten(self) -> int:
         return sum(UNWRITTEN in line for line in self.failures.values())
 
+    @property
+    def after_prerequisite(self) -> int:
+        return len(self.blocked & set(self.failures))
+
+    def _written(self) -> dict[str, str]:
+        return {s: line for s, line in self.failures.items() if UNWRITTEN not in line}
+
+    @property
+    def mistakes_here(self) -> int:
+        """Failed students who wrote the code and passed every check this one builds on."""
+        return len(set(self._written()) - self.blocked)
+
     def commonest(self) -> tuple[str, int]:
-        """The failure line most students share (written code first) and how many share it."""
-        written = [line for line in self.failures.values() if UNWRITTEN not in line]
-        counts = Counter(written or self.failures.values())
+        """The failure line most students share (mistakes made here first, then written code,
+        then all) and how many share it."""
+        written = self._written()
+        here = [line for s, line in written.items() if s not in self.blocked]
+        counts = Counter(here or written.values() or self.failures.values())
         return counts.most_common(1)[0] if counts else ("", 0)
 
     def row(self) -> list[str]:
         line, count = self.commonest()
         return [self.notebook, self.check, f"{self.points:g}", str(self.students),
                 str(self.failed), f"{self.share:.3f}", str(self.unwritten),
-                str(self.after_prerequisite), line, str(count)]
+                str(self.after_prerequisite), str(self.mistakes_here), line, str(count)]
 
 
 def failure_line(cell) -> str:
@@ -100,8 +121,8 @@ def _cells(course_dir: Path, student: str, notebook: str) -> dict:
 
 
 def summarize(course_dir: Path, db_url: str, course_id: str) -> list[CheckSummary]:
-    """Every autograded check of the assignment over the class, sorted by failure share (then
-    points), most failed first."""
+    """Every autograded check of the assignment over the class, in the order of what to re-teach:
+    most mistakes made here, then failure share, then points."""
     hidden = Path(HIDDEN_NOTEBOOK).stem
     summaries: dict[tuple[str, str], CheckSummary] = {}
     with Gradebook(db_url, course_id) as gb:
@@ -128,12 +149,18 @@ def summarize(course_dir: Path, db_url: str, course_id: str) -> list[CheckSummar
                         found = cells.get(cell.name)
                         summaries[notebook.name, cell.name].failures[student] = (
                             failure_line(found) if found is not None else NO_OUTPUT)
-    _count_after_prerequisite(list(summaries.values()))
-    return sorted(summaries.values(), key=lambda s: (-s.share, -s.points))
+    return reteach_order(list(summaries.values()))
 
 
-def _count_after_prerequisite(summaries: list[CheckSummary]) -> None:
-    """Set each summary's after_prerequisite from the checks it builds on (cs231n.checks)."""
+def reteach_order(summaries: list[CheckSummary]) -> list[CheckSummary]:
+    """The summaries with their blocked students set, most mistakes made here first, then by
+    failure share, then points."""
+    _find_blocked(summaries)
+    return sorted(summaries, key=lambda s: (-s.mistakes_here, -s.share, -s.points))
+
+
+def _find_blocked(summaries: list[CheckSummary]) -> None:
+    """Set each summary's blocked students: those failing a check it builds on (cs231n.checks)."""
     from cs231n.checks import CHECKS
 
     failing: dict[str, set[str]] = {}
@@ -142,7 +169,7 @@ def _count_after_prerequisite(summaries: list[CheckSummary]) -> None:
     for s in summaries:
         spec = CHECKS.get(s.check.removeprefix("check_"))
         before = set().union(*(failing.get(name, set()) for name in spec.after)) if spec else set()
-        s.after_prerequisite = len(set(s.failures) & before)
+        s.blocked = set(s.failures) & before
 
 
 def write_csv(path: Path, summaries: list[CheckSummary]) -> None:
@@ -160,7 +187,7 @@ def write_plot(path: Path, summaries: list[CheckSummary]) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    shown = summaries[::-1]
+    shown = sorted(summaries, key=lambda s: (s.share, s.points))
     labels = [f"{s.check.removeprefix('check_')} ({s.notebook.split('_')[0]}, {s.points:g} pt)"
               for s in shown]
     wrong = [(s.failed - s.unwritten) / s.students if s.students else 0.0 for s in shown]
@@ -200,13 +227,14 @@ def read_rows(out_dir: Path) -> list[dict[str, str]]:
 
 
 def format_top(rows: list[dict[str, str]], count: int = 5) -> str:
-    """The `count` most failed checks of checks.csv's rows with their commonest failure, as
-    printed lines."""
+    """The first `count` failed checks of checks.csv's rows (most mistakes made there first) with
+    their commonest failure, as printed lines."""
     lines = []
     for row in [row for row in rows if int(row["failed"])][:count]:
         lines.append(f"  {row['failed']}/{row['students']} failed "
                      f"{row['check'].removeprefix('check_')} ({row['notebook']}, "
-                     f"{row['points']} points): {row['unwritten']} unwritten, "
+                     f"{row['points']} points): {row['mistakes_here']} made the mistake here, "
+                     f"{row['unwritten']} unwritten, "
                      f"{row['after_prerequisite']} after a check it builds on failed")
         lines.append(f"      commonest ({row['commonest_count']}): {row['commonest_failure']}")
     return "\n".join(lines) if lines else "  no check failed"

@@ -57,7 +57,7 @@ def print_summary(setup) -> None:
     cid = course_id(setup.course_dir)
     header, rows = table(setup.db_url, cid, load_statuses(setup.out_dir))
     print(format_table(header, rows))
-    print("\nMost failed checks:")
+    print("\nWhere the class went wrong (checks by mistakes made there, then failure share):")
     print(checks.format_top(checks.read_rows(setup.out_dir)))
     print(f"\nGrade table: {setup.out_dir / 'grades.csv'}")
     print(f"Score plot:  {setup.out_dir / 'scores.png'}")
