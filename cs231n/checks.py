@@ -25,8 +25,9 @@ modules of cs231n/checking/.
 """
 
 from .checking.calls import import_error, module_of
-from .checking.cases import (FORMAT, PACKAGE_DIR, REFERENCE_FILE, Case, ReferenceOutputsError,
-                             load_cases, pack_cases)
+from .checking.cases import (FORMAT, PACKAGE_DIR, REFERENCE_FILE, WITHHELD, Case,
+                             ReferenceOutputsError, load_cases, pack_cases,
+                             withhold_hidden_outputs)
 from .checking.comparisons import (LARGE_VALUE, TOL_NUMERICAL, TOL_REFERENCE, Check, Line,
                                    gradient_detail, scaled_error)
 from .checking.model_checks import PARAM_NAMES
@@ -43,4 +44,5 @@ __all__ = ["CHECKS", "EXTRA_CREDIT", "FORMAT", "LARGE_VALUE", "PACKAGE_CHECK_POI
            "Check", "CheckFailed", "Line", "ReferenceOutputsError", "check", "compare_output",
            "failure_message", "gradient_detail", "has_cases", "import_error", "load_case",
            "load_cases", "module_of", "outputs", "pack_cases", "run", "run_cases",
+           "WITHHELD", "withhold_hidden_outputs",
            "scaled_error", "select", "upstream_changes"]

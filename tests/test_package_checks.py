@@ -163,3 +163,33 @@ def test_the_cross_check_withdraws_the_cells_of_the_cases_the_rerun_failed():
     results = crosscheck.rerun_results(hidden_nb)
     assert crosscheck.contradicted_cells(nb, results) == [
         ("step_hidden", ["rnn_step_forward"]), ("embed", ["word_embedding_forward"])]
+    # where the notebooks' kernels did not see the hidden expected outputs, only a re-run that
+    # passed the hidden cases leaves a hidden-case cell its points
+    assert crosscheck.contradicted_cells(nb, results, {"word_embedding_forward"}) == [
+        ("step_hidden", ["rnn_step_forward"]), ("embed", ["word_embedding_forward"]),
+        ("embed_hidden", ["word_embedding_forward"])]
+    assert crosscheck.contradicted_cells(nb, {}, {"rnn_step_forward"}) == [
+        ("step_hidden", ["rnn_step_forward"])]
+
+
+def test_a_hidden_case_without_its_expected_outputs_is_computed_not_compared(cases, monkeypatch,
+                                                                            tmp_path):
+    """In the notebooks' kernels at grading, a hidden case has no expected outputs: the check
+    runs the code on it, says the grader compares the outputs, and fails only when the code
+    fails (raises, returns nothing) or a comparison that needs no reference output fails."""
+    from cs231n.checking import cases as case_file
+
+    withheld = checks.withhold_hidden_outputs(cases)
+    assert all(not c.expected and c.options[checks.WITHHELD] for c in withheld if c.hidden)
+    assert [c.expected for c in withheld if not c.hidden] == \
+        [c.expected for c in cases if not c.hidden]
+    path = tmp_path / "withheld.npz"
+    np.savez(path, **checks.pack_cases(withheld))
+    monkeypatch.setattr(case_file, "REFERENCE_FILE", path)
+    lines = checks.run("rnn_step_forward", hidden=True)
+    assert lines and all(line.passed for line in lines), lines
+    assert all("compares it with the reference output outside this notebook" in line.text
+               for line in lines)
+    with monkeypatch.context() as patched:
+        patched.setattr("cs231n.rnn_layers.rnn_step_forward", lambda *args: (None, None))
+        assert not any(line.passed for line in checks.run("rnn_step_forward", hidden=True))

@@ -185,6 +185,15 @@ if _os.path.isdir("/proc"):
 print("proc reader saw:", _seen)
 '''
 
+# Looks for the hidden cases' expected outputs in the reference outputs its kernel can read.
+HIDDEN_READER = '''
+from cs231n import checks as _checks
+_files = ["cs231n/reference_outputs.npz", "/run/kit-seed/cs231n/reference_outputs.npz"]
+_cases = [c for f in _files if _os.path.isfile(f) for c in _checks.load_cases(f) if c.hidden]
+print("hidden reader saw:", sum(bool(c.expected) for c in _cases), "hidden expected outputs,",
+      sum(bool(c.options.get(_checks.WITHHELD)) for c in _cases), "withheld")
+'''
+
 
 def _hostile(release_folder: Path, dest: Path, name: str, code: str, reference: bool,
              files: list[str]) -> None:
@@ -243,7 +252,7 @@ def graded(tmp_path_factory):
     hostile = {"stealer": (STEALER, False), "sender": (SENDER.format(port=server.server_address[1]), True),
                "emptier": (EMPTIER, True), "late": (LATE.format(marker=str(marker)), True),
                "writer": (WRITER, True), "bomb": (BOMB, True), "filler": (FILLER, True),
-               "proc_reader": (PROC_READER, True)}
+               "proc_reader": (PROC_READER, True), "hidden_reader": (HIDDEN_READER, True)}
     for name, (code, reference) in hostile.items():
         _hostile(built.folder, subs, name, code, reference, files)
     put_reference(copy_release(built.folder, subs / "honest"), files)
@@ -275,7 +284,8 @@ def test_every_hostile_submission_earns_what_its_honest_code_deserves(graded):
     scores, outcomes = graded["scores"], graded["outcomes"]
     honest = scores["honest"]
     assert sum(honest.values()) > 5 and all(o.graded for o in outcomes.values())
-    for student in ("sender", "emptier", "late", "writer", "bomb", "filler", "proc_reader"):
+    for student in ("sender", "emptier", "late", "writer", "bomb", "filler", "proc_reader",
+                    "hidden_reader"):
         assert scores[student] == honest, (student, outcomes[student].status)
     # the stealer found nothing to steal: only its own answer cell scores
     stealer = scores["stealer"]
@@ -313,6 +323,33 @@ def test_proc_shows_only_the_sandbox(graded):
     for absent in (SECRET, "KIT_TEST_DATABASE_URL", "forkserver", "nbgrader", "stealer", "honest",
                    str(graded["setup"].course_dir / "gradebook.db")):
         assert absent not in text, absent
+
+
+def test_a_notebook_kernel_sees_no_hidden_expected_output(graded):
+    """The student's code runs in the notebooks' kernels: their reference outputs keep the hidden
+    cases' inputs, not their expected outputs (the hidden-check notebook compares those)."""
+    text = _notebook_text(graded["setup"], "hidden_reader")
+    seen = text.split("hidden reader saw:")[1].split()
+    assert seen[0] == "0" and int(seen[4]) > 0, text
+
+
+def test_a_kernel_sees_the_replacement_of_a_withheld_file(tmp_path):
+    """kernel_command's `replaced`: the kernel's copy and the folder it starts from show the
+    replacement; without it, the real file (the test can fail)."""
+    folder = tmp_path / "autograded"
+    folder.mkdir()
+    (folder / "ref.txt").write_text("real")
+    (tmp_path / "instead.txt").write_text("instead")
+    code = "print(open('ref.txt').read(), open('/run/kit-seed/ref.txt').read())"
+    ipc = tmp_path / "ipc"
+    ipc.mkdir()
+    seen = []
+    for replaced in ({"ref.txt": str(tmp_path / "instead.txt")}, None):
+        command = sandbox.kernel_command([sys.executable, "-c", code], str(folder), str(ipc),
+                                         {}, sandbox.Settings(), replaced=replaced)
+        seen.append(subprocess.run(command, capture_output=True, text=True,
+                                   check=True).stdout.split())
+    assert seen == [["instead", "instead"], ["real", "real"]]
 
 
 def test_grading_is_refused_without_a_sandbox(tmp_path, capsys, monkeypatch):

@@ -48,6 +48,18 @@ def pack_cases(cases: list[Case]) -> dict[str, np.ndarray]:
     return arrays
 
 
+# Option of a hidden case whose expected outputs were left out of the file (at grading, in the
+# notebooks' kernels): the names of those outputs. The grader compares them elsewhere.
+WITHHELD = "withheld"
+
+
+def withhold_hidden_outputs(cases: list[Case]) -> list[Case]:
+    """The cases with the hidden ones' expected outputs left out (their names kept in the option
+    WITHHELD): the reference outputs that code under grading may see."""
+    return [Case(c.check, c.inputs, {}, c.label, True, {**c.options, WITHHELD: list(c.expected)})
+            if c.hidden and c.expected else c for c in cases]
+
+
 HOW_TO_REBUILD = ("In a student folder, restore cs231n/reference_outputs.npz from the assignment "
                   "you were given. In the kit's repository, create it with "
                    "`python -m kit reference-outputs`.")

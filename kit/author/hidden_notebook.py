@@ -23,11 +23,13 @@ failed (its label, such as "T=1") and by how much, never its inputs or expected 
 release's cs231n/reference_outputs.npz holds only the visible cases; the hidden ones exist only in
 the course's copy, which grading restores.
 
-At grading the kernels run in the sandbox of kit.grade.sandbox, and the student's code here runs
-in a nested sandbox that shows only the system, the Python environment and the runner's own
-folder: no /proc, not this notebook's folder, so no reference outputs to look the answers up in
-(``kit grade --no-sandbox`` drops both, and code written to read the grader's files could then
-read them).
+At grading the kernels run in the sandbox of kit.grade.sandbox. The notebooks' kernels see the
+reference outputs without the hidden cases' expected outputs (their hidden test cells compute the
+outputs, the cross-check takes the verdict from here: kit.grade.crosscheck); this notebook's
+kernel sees the whole file, and the student's code here runs in a nested sandbox that shows only
+the system, the Python environment and the runner's own folder: no /proc, not this notebook's
+folder, so no reference outputs to look the answers up in (``kit grade --no-sandbox`` drops all
+of this, and code written to read the grader's files could then read them).
 """
 from __future__ import annotations
 

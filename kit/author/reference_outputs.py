@@ -121,6 +121,14 @@ def keep_cases(assignment_dir: Path, keep) -> None:
             write_npz(path, checks.pack_cases(kept))
 
 
+def write_withheld(source: Path, dest: Path) -> None:
+    """Write to dest the reference outputs file `source` without its hidden cases' expected
+    outputs (what the notebooks' kernels see at grading)."""
+    checks = _reference_checks()
+    write_npz(Path(dest), checks.pack_cases(checks.withhold_hidden_outputs(
+        checks.load_cases(source))))
+
+
 def hidden_case_count(data: bytes) -> int:
     """How many hidden cases a reference outputs file (its bytes) holds."""
     with np.load(io.BytesIO(data), allow_pickle=False) as npz:

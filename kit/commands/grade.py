@@ -34,7 +34,8 @@ Sandbox: the notebooks' kernels (and every process they start) run in a bubblewr
 (kit.grade.sandbox). A submission's code sees the system and the Python environment read-only, the
 datasets read-only, a private copy of its own grading folder and a private /tmp (both size-capped),
 and its own processes in /proc. It does not see the course folder, the reference solution, the
-full reference outputs (the hidden checks' runner), other students, the gradebooks, the grader's
+hidden cases' expected outputs (the notebooks' hidden test cells compute the outputs; the hidden
+checks compare them, outside the student's code), other students, the gradebooks, the grader's
 files or home; it has no network, a minimal environment (no database URL), capped processes and
 file sizes, and nothing it starts outlives its kernel. nbgrader, the gradebooks and the feedback
 stay outside. Without bubblewrap (`apt-get install bubblewrap`) or user namespaces, grading stops

@@ -5,10 +5,12 @@ student's package, so code that patches the checking helpers (from an answer cel
 package is imported) could make it pass. The hidden-check notebook re-runs each check on the
 same cases where no student code can reach the expected outputs or the comparison. A notebook
 test cell that calls ``check("name")`` keeps its points only if that re-run passed the visible
-cases too, and one that calls ``check("name", hidden=True)`` only if it passed the hidden cases
-(the notebooks' kernels can read the hidden cases' expected outputs, the re-run's student code
-cannot); if the re-run failed them, the cell's points are withdrawn and the status says so. A
-re-run cut short by a time limit or a crash decides nothing (the status reports those anyway).
+cases too, and one that calls ``check("name", hidden=True)`` only if it passed the hidden cases;
+if the re-run failed them, the cell's points are withdrawn and the status says so. A re-run of
+visible cases cut short by a time limit or a crash decides nothing (the status reports those
+anyway). Hidden cases are different: in the sandbox, the notebooks' kernels do not see their
+expected outputs (kit.grade.sandbox), so a hidden-case cell only computes the outputs and the
+re-run is the comparison: such a cell keeps its points only if the re-run passed those cases.
 """
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
+
+from cs231n import checks
 
 from ..author.package_checks.package_checks import RESULT_MIME
 
@@ -37,37 +41,52 @@ def rerun_results(hidden_nb) -> dict[tuple[str, bool], bool | None]:
     return results
 
 
-def contradicted_cells(nb, results: dict[tuple[str, bool], bool | None]
-                       ) -> list[tuple[str, list[str]]]:
+def compared_hidden(reference: Path) -> set[str]:
+    """The checks whose hidden cases have expected outputs in a reference outputs file: those the
+    re-run compares and the notebooks' kernels do not."""
+    if not Path(reference).is_file():
+        return set()
+    return {case.check for case in checks.load_cases(reference) if case.hidden and case.expected}
+
+
+def contradicted_cells(nb, results: dict[tuple[str, bool], bool | None],
+                       hidden_compared: set[str] = frozenset()) -> list[tuple[str, list[str]]]:
     """(grade id, checks the re-run failed) of each test cell of a notebook that calls a check
-    on cases (visible, or hidden with hidden=True) that failed the hidden re-run."""
+    on cases (visible, or hidden with hidden=True) that failed the hidden re-run; for the hidden
+    cases of the checks in hidden_compared, also those the re-run did not pass (cut short, or
+    not run)."""
+    def contradicted(name: str, hidden: bool) -> bool:
+        result = results.get((name, hidden))
+        return result is False or (hidden and name in hidden_compared and result is not True)
+
     found = []
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
             continue
         failed = [name for name, hidden in _CHECK_CALL.findall(cell.source)
-                  if results.get((name, bool(hidden))) is False]
+                  if contradicted(name, bool(hidden))]
         if failed:
             found.append((meta["grade_id"], failed))
     return found
 
 
 def apply(autograded: Path, hidden_name: str, db_url: str, course_id: str, assignment: str,
-          student: str) -> list[str]:
-    """Withdraw the points of contradicted test cells in the gradebook at db_url; returns one
-    status note per notebook concerned."""
+          student: str, reference: Path) -> list[str]:
+    """Withdraw the points of contradicted test cells in the gradebook at db_url (reference: the
+    course's reference outputs file); returns one status note per notebook concerned."""
     hidden_path = Path(autograded) / hidden_name
-    if not hidden_path.is_file():
-        return []
-    results = rerun_results(nbformat.read(hidden_path, as_version=4))
+    results = (rerun_results(nbformat.read(hidden_path, as_version=4))
+               if hidden_path.is_file() else {})
+    hidden_compared = compared_hidden(reference)
     notes = []
     with Gradebook(db_url, course_id) as gb:
         for path in sorted(Path(autograded).glob("*.ipynb")):
             if path.name == hidden_name:
                 continue
             withdrawn = []
-            for grade_id, failed in contradicted_cells(nbformat.read(path, as_version=4), results):
+            for grade_id, failed in contradicted_cells(nbformat.read(path, as_version=4), results,
+                                                       hidden_compared):
                 try:
                     grade = gb.find_grade(grade_id, path.stem, assignment, student)
                 except MissingEntry:
@@ -80,5 +99,6 @@ def apply(autograded: Path, hidden_name: str, db_url: str, course_id: str, assig
             gb.db.commit()
             if withdrawn:
                 notes.append(f"{path.stem}: points withdrawn from {', '.join(withdrawn)}: passed "
-                             "in the notebook but failed the same cases when re-run alone")
+                             "in the notebook but failed (or did not finish) the same cases when "
+                             "re-run alone")
     return notes

@@ -11,7 +11,9 @@ On top of nbgrader's per-cell time limit (``Execute.timeout``) it
   error, a new kernel replays the ordinary (non-test) cells before it, and the notebook goes on,
   so the later cells earn what they deserve (after ``max_restarts`` deaths, or a death during
   the replay, the later cells are not run);
-- starts the kernels in the sandbox of kit.grade.sandbox (``LimitedExecute.sandbox``);
+- starts the kernels in the sandbox of kit.grade.sandbox (``LimitedExecute.sandbox``); those
+  of the student's notebooks see the reference outputs without the hidden cases' expected
+  outputs;
 - replaces a kernel that ignores the interrupt sent after a cell's time limit (a loop that
   catches KeyboardInterrupt) the same way.
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import time
+from pathlib import Path
 
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -29,6 +32,7 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Float, Integer
 
+from ..paths import HIDDEN_NOTEBOOK, REFERENCE_OUTPUTS
 from .sandbox import SandboxedKernelManager
 
 TIME_LIMIT = "SubmissionTimeLimit"
@@ -63,12 +67,18 @@ class LimitedExecute(Execute):
     sandbox = Bool(False, help="Start the kernels in the sandbox (kit.grade.sandbox).").tag(
         config=True)
 
+    _notebook = ""   # the notebook being executed (nbgrader's unique_key)
+
     def create_kernel_manager(self):
         if self.sandbox:
             self.kernel_manager_class = SandboxedKernelManager
-        return super().create_kernel_manager()
+        km = super().create_kernel_manager()
+        if self.sandbox and self._notebook != Path(HIDDEN_NOTEBOOK).stem:
+            km.withhold = [REFERENCE_OUTPUTS.as_posix()]   # student code runs in this kernel
+        return km
 
     def preprocess(self, nb, resources=None, km=None):
+        self._notebook = (resources or {}).get("unique_key", "")
         self._stop = None            # (ename, evalue) once no further cell may run
         self._cell_timeout = self.timeout
         self._restarts = 0

@@ -19,7 +19,11 @@ size of each file are capped (RLIMIT_NPROC, RLIMIT_FSIZE) on top of the memory a
 When the grader is root, the kernel runs under an unprivileged user id of its own (root is exempt
 from the process cap).
 
-The hidden-check notebook's kernel runs the student's code in a nested sandbox (``runner_prefix``,
+The notebooks' kernels run the student's code (their package and notebook cells): they see the
+course's reference outputs without the hidden cases' expected outputs (``withhold``; the hidden
+test cells compute the outputs, the hidden-check notebook compares them: kit.grade.crosscheck).
+The hidden-check notebook's kernel, which never imports the student's code, sees the whole file
+and runs the student's code in a nested sandbox (``runner_prefix``,
 handed over in the ``KIT_RUNNER_SANDBOX`` variable) that shows the system and the runner's own
 folder only: no /proc, not the kernel's folder, so no reference outputs to look the answers up in.
 """
@@ -222,10 +226,15 @@ def folder_bytes(folder: Path) -> int:
 
 
 def kernel_command(cmd: list[str], folder: str, ipc_dir: str, env: dict, settings: Settings,
-                   uid: int | None = None) -> list[str]:
+                   uid: int | None = None, replaced: dict[str, str] | None = None) -> list[str]:
     """The command that runs the kernel command `cmd` in a sandbox showing a copy of `folder`
-    (its working folder) and ipc_dir (its sockets), under user id uid when the grader is root."""
+    (its working folder) and ipc_dir (its sockets), under user id uid when the grader is root.
+    `replaced` maps files of folder (paths relative to it) to the files the kernel sees there
+    instead: the real ones are not visible inside."""
     mb = 2**20
+    masks = []
+    for relative, path in (replaced or {}).items():
+        masks += ["--ro-bind", path, f"{SEED}/{relative}"]
     made: set[str] = {"/tmp"}
     inside = dict(sandbox_env(env))
     inside[RUNNER_SANDBOX_ENV] = json.dumps(runner_prefix(settings.disk_mb * mb))
@@ -235,7 +244,7 @@ def kernel_command(cmd: list[str], folder: str, ipc_dir: str, env: dict, setting
     return ([_bwrap()] + _namespace_args() + system_args(list(settings.readable), made)
             + ["--proc", "/proc"] + _tmp_args(settings.disk_mb * mb)
             + ["--bind", ipc_dir, ipc_dir]
-            + _dirs(SEED + "/x", made) + ["--ro-bind", folder, SEED]
+            + _dirs(SEED + "/x", made) + ["--ro-bind", folder, SEED] + masks
             + _dirs(folder, made) + ["--perms", "0755", "--size", str(size), "--tmpfs", folder,
                                      "--chdir", folder]
             + _env_args(inside)
@@ -263,7 +272,10 @@ class SandboxedKernelManager(AsyncKernelManager):
     processes = Integer(256, help="Processes (and threads) of one sandbox.").tag(config=True)
     file_mb = Integer(256, help="Largest file a sandboxed process may write.").tag(config=True)
     readable = List(Unicode(), help="More folders a sandbox shows read-only.").tag(config=True)
+    withhold = List(Unicode(), help="Reference outputs files of the kernel's folder (relative "
+                    "paths) shown without their hidden cases' expected outputs.")
     _ipc_dir = None
+    _private_dir = None   # outside every sandbox: the files shown instead of the withheld ones
 
     def _settings(self) -> Settings:
         return Settings(self.disk_mb, self.processes, self.file_mb, tuple(self.readable))
@@ -286,12 +298,30 @@ class SandboxedKernelManager(AsyncKernelManager):
         folder = os.path.realpath(kw.get("cwd") or os.getcwd())
         env = kw.get("env") or dict(os.environ)
         cmd = kernel_command(list(kernel_cmd) + ["--HistoryManager.enabled=False"], folder,
-                             self._ipc_dir, env, self._settings(), uid)
+                             self._ipc_dir, env, self._settings(), uid, self._withheld(folder))
         kw["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
         return await super()._async_launch_kernel(cmd, **kw)
 
+    def _withheld(self, folder: str) -> dict[str, str]:
+        """{relative path: the copy without hidden expected outputs} of the withheld files."""
+        from ..author.reference_outputs import write_withheld
+
+        if self._private_dir is None:
+            self._private_dir = tempfile.mkdtemp(prefix="kit-withheld-")
+        replaced = {}
+        for number, relative in enumerate(self.withhold):
+            source = Path(folder) / relative
+            if source.is_file():
+                copy = Path(self._private_dir) / f"{number}.npz"
+                write_withheld(source, copy)
+                copy.chmod(0o644)
+                replaced[relative] = str(copy)
+        return replaced
+
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart)
-        if not restart and self._ipc_dir is not None:
-            shutil.rmtree(self._ipc_dir, ignore_errors=True)
-            self._ipc_dir = None
+        if not restart:
+            for attr in ("_ipc_dir", "_private_dir"):
+                if getattr(self, attr) is not None:
+                    shutil.rmtree(getattr(self, attr), ignore_errors=True)
+                    setattr(self, attr, None)

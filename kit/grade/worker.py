@@ -26,7 +26,7 @@ from traitlets.config import Config
 
 from .. import atomic
 from ..nbgrader_api import course_id, failure_cause, open_api, sqlite_url
-from ..paths import HIDDEN_NOTEBOOK
+from ..paths import HIDDEN_NOTEBOOK, REFERENCE_OUTPUTS
 from . import crosscheck, extra_credit, problems
 from .execute import LimitedExecute
 
@@ -86,7 +86,8 @@ def grade(job: dict) -> dict:
                            job["assignment"], job["student"])
         report["problems"] += crosscheck.apply(
             autograded, HIDDEN_NOTEBOOK, sqlite_url(course / "gradebook.db"), course_id(course),
-            job["assignment"], job["student"])
+            job["assignment"], job["student"],
+            course / "source" / job["assignment"] / REFERENCE_OUTPUTS)
         started = time.time()
         feedback = api.generate_feedback(job["assignment"], job["student"], force=True)
         report["feedback"] = {"success": bool(feedback.get("success")),
