@@ -396,3 +396,18 @@ def test_the_sandbox_hides_the_grader_from_a_kernel(tmp_path):
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     assert out.split() == ["['mine.txt',", "'new.txt']", "False", "/tmp"]
     assert sorted(os.listdir(folder)) == ["mine.txt"]
+
+
+def test_the_cpu_of_a_sandboxed_kernel_is_counted(tmp_path):
+    """The rusage of children misses a sandboxed kernel (it is no child of the grader once its
+    sandbox is gone): the kernel manager adds the CPU time of the kernel's processes when it
+    shuts the kernel down."""
+    from nbclient import NotebookClient
+
+    burn = "import time\nend = time.process_time() + 2\nwhile time.process_time() < end: pass"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(burn)])
+    before = sandbox.kernel_cpu_seconds()
+    NotebookClient(nb, kernel_name="python3", timeout=60, shutdown_kernel="immediate",
+                   kernel_manager_class=sandbox.SandboxedKernelManager,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    assert sandbox.kernel_cpu_seconds() - before >= 2.0

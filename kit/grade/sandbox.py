@@ -264,6 +264,34 @@ def check_available() -> None:
                            f"user namespaces may be disabled: {INSTALL_HINT}")
 
 
+_kernel_cpu = [0.0]   # CPU seconds of the sandboxed kernels this process has shut down
+
+
+def kernel_cpu_seconds() -> float:
+    """CPU seconds used by the sandboxed kernels this process shut down (their processes are not
+    this process's children once the sandbox is gone, so the rusage of children misses them)."""
+    return _kernel_cpu[0]
+
+
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and all its descendants (with the children they reaped)."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        procs = [root] + root.children(recursive=True)
+    except psutil.Error:
+        return 0.0
+    total = 0.0
+    for proc in procs:
+        try:
+            times = proc.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system + times.children_user + times.children_system
+    return total
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     """A kernel manager whose kernels run in the sandbox and listen on unix sockets."""
 
@@ -301,6 +329,12 @@ class SandboxedKernelManager(AsyncKernelManager):
                              self._ipc_dir, env, self._settings(), uid, self._withheld(folder))
         kw["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
         return await super()._async_launch_kernel(cmd, **kw)
+
+    async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+        process = getattr(self.provisioner, "process", None)
+        if process is not None:
+            _kernel_cpu[0] += _tree_cpu(process.pid)
+        await super().shutdown_kernel(now=now, restart=restart)
 
     def _withheld(self, folder: str) -> dict[str, str]:
         """{relative path: the copy without hidden expected outputs} of the withheld files."""

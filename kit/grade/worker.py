@@ -27,7 +27,7 @@ from traitlets.config import Config
 from .. import atomic
 from ..nbgrader_api import course_id, failure_cause, open_api, sqlite_url
 from ..paths import HIDDEN_NOTEBOOK, REFERENCE_OUTPUTS
-from . import crosscheck, extra_credit, problems
+from . import crosscheck, extra_credit, problems, sandbox
 from .execute import LimitedExecute
 
 REPORT = "report.json"
@@ -67,6 +67,7 @@ def grading_config(job: dict):
 def grade(job: dict) -> dict:
     """Autograde and generate feedback for the job's student; returns the report."""
     course = Path(job["course"])
+    kernels_cpu = sandbox.kernel_cpu_seconds()
     api = open_api(course, overrides=grading_config(job))
     report: dict = {"student": job["student"], "started": time.time()}
     # What a submission does is handled inside the notebooks' execution; an error that escapes
@@ -94,10 +95,12 @@ def grade(job: dict) -> dict:
                               "error": "" if feedback.get("success") else failure_cause(feedback),
                               "seconds": round(time.time() - started, 1)}
     report["finished"] = time.time()
+    # the worker, its children, and the sandboxed kernels (not children once their sandbox is gone)
     report["cpu_seconds"] = round(sum(
         usage.ru_utime + usage.ru_stime
         for usage in (resource.getrusage(resource.RUSAGE_SELF),
-                      resource.getrusage(resource.RUSAGE_CHILDREN))), 1)
+                      resource.getrusage(resource.RUSAGE_CHILDREN)))
+        + sandbox.kernel_cpu_seconds() - kernels_cpu, 1)
     return report
 
 
