@@ -41,10 +41,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
+import psutil
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Integer, List, Unicode
 
 from ..author.package_checks.package_checks import RUNNER_SANDBOX_ENV
+from ..author.reference_outputs import write_withheld
 
 INSTALL_HINT = ("install bubblewrap (Debian/Ubuntu: `sudo apt-get install bubblewrap`) and allow "
                 "unprivileged user namespaces, or pass --no-sandbox to grade with your own rights "
@@ -275,8 +277,6 @@ def kernel_cpu_seconds() -> float:
 
 def _tree_cpu(pid: int) -> float:
     """CPU seconds of a process and all its descendants (with the children they reaped)."""
-    import psutil
-
     try:
         root = psutil.Process(pid)
         procs = [root] + root.children(recursive=True)
@@ -338,8 +338,6 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def _withheld(self, folder: str) -> dict[str, str]:
         """{relative path: the copy without hidden expected outputs} of the withheld files."""
-        from ..author.reference_outputs import write_withheld
-
         if self._private_dir is None:
             self._private_dir = tempfile.mkdtemp(prefix="kit-withheld-")
         replaced = {}
