@@ -4,8 +4,12 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 SUBMISSIONS ?=
 JOBS   ?= 0
+# The tests run TEST_JOBS test files at a time (pytest-xdist; a file's tests share its fixtures),
+# each with one BLAS thread so that the files do not fight over the cores.
+TEST_JOBS ?= 2
+TEST_ENV = OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: help demo test system-deps readme-images data release grade feedback bench clean distclean
+.PHONY: help demo test test-fast system-deps readme-images data release grade feedback bench clean distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
@@ -19,8 +23,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 demo: $(VENV)/.installed  ## build data and release, grade sample submissions, print the grade table
 	$(PY) -m kit demo
 
-test: system-deps $(VENV)/.installed  ## run the kit's whole test suite
-	$(PY) -m pytest tests --durations=30
+test: system-deps $(VENV)/.installed  ## run the kit's whole test suite (TEST_JOBS files at a time)
+	$(TEST_ENV) $(PY) -m pytest tests -n $(TEST_JOBS) --dist loadfile --durations=30
+
+test-fast: $(VENV)/.installed  ## the tests not marked slow: a quick check while editing
+	$(TEST_ENV) $(PY) -m pytest tests -m "not slow" -n $(TEST_JOBS) --dist loadfile -q
 
 system-deps:  ## the system packages the tests need (Chromium, ChromeDriver, bubblewrap)
 	@.ci/system-deps

@@ -21,6 +21,19 @@ def pytest_configure(config):
         "markers", "kit_extra: behaviour the kit adds beyond the classic cs231n interface")
 
 
+def pytest_terminal_summary(terminalreporter):
+    """The measurements tests recorded (user property "measured"), also from parallel workers."""
+    reports = [r for outcome in ("passed", "failed") for r in terminalreporter.stats.get(outcome, [])
+               if getattr(r, "when", "call") == "call"]
+    measured = [value for r in reports for key, value in getattr(r, "user_properties", ())
+                if key == "measured"]
+    if measured:
+        terminalreporter.write_sep("-", "measured (under the test run's load; bench/ measures "
+                                        "the budgets)")
+        for line in sorted(measured):
+            terminalreporter.write_line(line)
+
+
 @pytest.fixture(scope="session")
 def postgres_server():
     """A throwaway PostgreSQL server, stopped at the end of the session. When none can be

@@ -279,3 +279,18 @@ def test_no_scheduler_at_the_address_is_a_clear_error():
     with pytest.raises(cluster.ClusterError, match="no Dask scheduler at 'tcp://127.0.0.1:1'.*"
                                                    "dask worker ADDRESS"):
         cluster.connect("tcp://127.0.0.1:1", timeout=2)
+
+
+def test_a_worker_that_cannot_make_the_sandbox_stops_grading_before_it_starts(dask_cluster,
+                                                                             tmp_path):
+    """The sandbox is needed where the student code runs: on the workers. A cluster whose
+    worker has no bubblewrap is refused, naming it; the module's workers pass."""
+    cluster.check_workers(dask_cluster.client)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, protocol="tcp",
+                      host="127.0.0.1", dashboard_address=":0",
+                      env={"PATH": str(tmp_path / "no-bwrap")}) as bare:
+        with cluster.connect(bare.scheduler_address) as client:
+            with pytest.raises(cluster.SandboxError,
+                               match=r"1 of 1 Dask worker\(s\) cannot make the grading sandbox; "
+                                     r"tcp://127\.0\.0\.1:\d+: bubblewrap .*apt-get install"):
+                cluster.check_workers(client)

@@ -151,14 +151,8 @@ def test_inline_questions_have_a_mark_scheme_and_a_hand_graded_answer(name):
 # --- executing them ------------------------------------------------------------------------------
 
 def report(request, text: str) -> None:
-    """Show a measurement in pytest's output, even when output is captured."""
+    """Show a measurement at the end of pytest's output (tests/conftest.py)."""
     request.node.user_properties.append(("measured", text))
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is not None and capture is not None:
-        with capture.global_and_fixture_disabled():
-            reporter.ensure_newline()
-            reporter.write_line(text)
 
 
 @pytest.fixture(scope="session")

@@ -123,10 +123,10 @@ def limits_from(args: argparse.Namespace) -> Limits:
 @options.reports(ValueError, SubmissionsError, SandboxError)
 def run(args: argparse.Namespace) -> int:
     limits = limits_from(args)
-    if limits.sandbox:
-        check_available()
-    else:
+    if not limits.sandbox:
         print("warning: --no-sandbox: the submissions' code runs with your rights")
+    elif not args.scheduler:
+        check_available()
     if args.db:
         check_db_url(args.db)
     check_jobs(args.jobs)
@@ -134,6 +134,8 @@ def run(args: argparse.Namespace) -> int:
                    args.submissions)
     client = cluster.connect(args.scheduler) if args.scheduler else None
     try:
+        if client is not None and limits.sandbox:
+            cluster.check_workers(client)   # where the student code runs
         print(f"Preparing the course in {args.course} ...")
         setup = prepare(args.course, args.out, args.db,
                         datasets_dir=args.datasets or default_datasets())

@@ -41,6 +41,7 @@ from ..paths import ASSIGNMENT, ROOT, default_datasets
 from .limits import Limits, worker_env
 from .pool import (Outcome, Runner, fork_worker, new_job, prepare_machine, prepare_student,
                    read_report, run_worker)
+from .sandbox import SandboxError, check_available
 from .submissions import Submission
 from .template import Setup
 from .worker import REPORT
@@ -116,14 +117,38 @@ _PREPARING = threading.Lock()
 
 def _environment(limits: Limits, datasets: bool) -> dict:
     """The grading environment on this worker machine (its own datasets folder when the course
-    uses one), with the dataset and font cache built once per worker process."""
+    uses one), with the dataset and font cache built and the sandbox tried once per worker
+    process (SandboxError when the limits ask for a sandbox this machine cannot make: the task
+    fails rather than grade without one)."""
     env = worker_env(SimpleNamespace(datasets_dir=default_datasets() if datasets else None),
                      limits)
     with _PREPARING:
         if (limits, datasets) not in _PREPARED:
+            if limits.sandbox:
+                check_available()
             prepare_machine(env)
             _PREPARED.add((limits, datasets))
     return env
+
+
+def _sandbox_problem() -> str:
+    """Why this machine cannot make a grading sandbox ("" when it can)."""
+    try:
+        check_available()
+    except SandboxError as error:
+        return str(error)
+    return ""
+
+
+def check_workers(client: Client) -> None:
+    """SandboxError unless every worker of the cluster can make the grading sandbox (the head,
+    which runs no student code, needs none)."""
+    problems = {worker: problem for worker, problem in client.run(_sandbox_problem).items()
+                if problem}
+    if problems:
+        worker, problem = next(iter(problems.items()))
+        raise SandboxError(f"{len(problems)} of {len(client.nthreads())} Dask worker(s) cannot "
+                           f"make the grading sandbox; {worker}: {problem}")
 
 
 def grade_remote(common: bytes, submitted: bytes, job: dict, limits: Limits,
