@@ -206,9 +206,10 @@ grade_and_report(submissions, setup, Limits(**{LIMITS}), jobs=1, progress=None)
 """
 
 
-def test_a_run_killed_mid_class_is_resumed_where_it_stopped(course, local, tmp_path):
-    """SIGKILL of the grading process once a student is merged; the next run grades only the
-    others, and the one after it nobody."""
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "Ctrl-C"])
+def test_a_run_killed_mid_class_is_resumed_where_it_stopped(course, local, tmp_path, stop):
+    """SIGKILL (or Ctrl-C) of the grading process once a student is merged; the next run grades
+    only the others, and the one after it nobody."""
     setup = fresh(course, tmp_path)
     code = KILLED_RUN.replace("{LIMITS}", repr(vars(LIMITS)))
     run = subprocess.Popen([sys.executable, "-c", code, str(setup.course_dir),
@@ -218,8 +219,8 @@ def test_a_run_killed_mid_class_is_resumed_where_it_stopped(course, local, tmp_p
     while not gradebook.merged_digests(setup.db_url, ASSIGNMENT) and time.time() < deadline:
         assert run.poll() is None, "the run ended before it was killed"
         time.sleep(0.1)
-    run.send_signal(signal.SIGKILL)
-    run.wait()
+    run.send_signal(stop)
+    assert run.wait(timeout=60) != 0
     merged = set(gradebook.merged_digests(setup.db_url, ASSIGNMENT))
     assert merged and merged != set(STUDENTS)
     left_behind = [int((setup.out_dir / "work" / s / "worker.pid").read_text().split()[0])
