@@ -30,7 +30,7 @@ from kit.nbgrader_api import course_id
 from kit.paths import ASSIGNMENT
 from kit.release import build as release
 from kit.report.outputs import grade_and_report
-from tests.grading_support import copy_release, make_repo, put_reference, set_answer
+from tests.grading_support import ROOT, copy_release, make_repo, put_reference, set_answer
 
 pytestmark = pytest.mark.slow
 
@@ -411,3 +411,83 @@ def test_the_cpu_of_a_sandboxed_kernel_is_counted(tmp_path):
                    kernel_manager_class=sandbox.SandboxedKernelManager,
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
     assert sandbox.kernel_cpu_seconds() - before >= 2.0
+
+
+UNPRIVILEGED = """
+import json, os, sys
+from pathlib import Path
+from tests import test_sandbox as t
+from tests.grading_support import ROOT, copy_release, make_repo, put_reference, set_answer
+from kit.grade import sandbox
+from kit.grade.template import prepare
+from kit.release import build as release
+from kit.report.outputs import grade_and_report
+base = Path(sys.argv[1])
+sandbox.check_available()
+repo = make_repo(base / "repo")
+built = release.build_release(base / "course", base / "release", root=repo)
+subs = base / "submissions"
+subs.mkdir()
+t._hostile(built.folder, subs, "stealer", t.STEALER, False, built.student_files)
+t._hostile(built.folder, subs, "proc_reader", t.PROC_READER, True, built.student_files)
+put_reference(copy_release(built.folder, subs / "honest"), built.student_files)
+set_answer(subs / "honest", t.ANSWER)
+setup = prepare(base / "course", base / "out", root=repo)
+grade_and_report(subs, setup, t.LIMITS, jobs=2, progress=lambda _: None)
+totals = {s: sum(v or 0 for v in g.values()) for s, g in t._scores(setup).items()}
+print(json.dumps({"uid": os.getuid(), "totals": totals,
+                  "proc": t._notebook_text(setup, "proc_reader")}))
+"""
+
+
+def test_an_unprivileged_grader_gets_the_same_sandbox():
+    """Without root, the sandbox is made in a user namespace of its own (no uid switch). Graded
+    by a process without root (when the test runs as root: in a user namespace where it is
+    `nobody`, without capabilities), the stealer finds nothing, /proc shows nothing of the
+    grader and the reference gets its points. (Not tested this way: the process cap, which the
+    kernel does not apply to a process whose real user is root, as it stays here.)"""
+    import json
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="kit-unprivileged-"))
+    os.chmod(base, 0o777)
+    env = {"PATH": os.environ["PATH"], "HOME": str(base / "home"), "PYTHONPATH": str(ROOT),
+           "MPLCONFIGDIR": str(base / "mpl"), "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8"}
+    become = (["unshare", "--user", "--map-user=65534", "--map-group=65534"]
+              if os.geteuid() == 0 else [])
+    try:
+        run = subprocess.run(become + [sys.executable, "-c", UNPRIVILEGED, str(base)], cwd=base,
+                             env=env, capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0, run.stderr[-3000:]
+        result = json.loads(run.stdout.strip().splitlines()[-1])
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    totals = result["totals"]
+    assert result["uid"] != 0
+    assert totals["honest"] > 5 and totals["proc_reader"] == totals["honest"], totals
+    assert totals["stealer"] == 1, totals       # its own answer cell only
+    assert "proc reader saw:" in result["proc"]
+    for absent in ("forkserver", "nbgrader", "stealer", "honest",
+                   str(base / "course" / "gradebook.db")):
+        assert absent not in result["proc"], absent
+
+
+def test_folders_under_tmp_stay_visible_above_the_private_tmp(tmp_path):
+    """A kit checkout, its environment or the datasets under /tmp are bound on top of the
+    sandbox's private /tmp, not hidden by it."""
+    import tempfile
+
+    shown = Path(tempfile.mkdtemp(prefix="kit-readable-", dir="/tmp"))
+    try:
+        (shown / "data.txt").write_text("visible")
+        os.chmod(shown, 0o755)
+        folder, ipc = tmp_path / "work", tmp_path / "ipc"
+        folder.mkdir()
+        ipc.mkdir()
+        code = f"print(open({str(shown / 'data.txt')!r}).read())"
+        command = sandbox.kernel_command([sys.executable, "-c", code], str(folder), str(ipc), {},
+                                         sandbox.Settings(readable=(str(shown),)))
+        assert subprocess.run(command, capture_output=True, text=True,
+                              check=True).stdout.strip() == "visible"
+    finally:
+        shutil.rmtree(shown)

@@ -190,7 +190,7 @@ def runner_prefix(tmp_bytes: int) -> list[str]:
     """The command prefix of the nested sandbox of the hidden checks' runner; package_checks.py
     adds the runner's folder (read-only package, writable output) and the command."""
     return ([_bwrap(), "--unshare-all", "--die-with-parent", "--new-session"]
-            + system_args() + _tmp_args(tmp_bytes, inside=True))
+            + _tmp_args(tmp_bytes, inside=True) + system_args(made={"/tmp"}))
 
 
 @dataclass(frozen=True)
@@ -243,8 +243,9 @@ def kernel_command(cmd: list[str], folder: str, ipc_dir: str, env: dict, setting
     spec = {"seed": SEED, "folder": folder, "uid": uid,
             "nproc": settings.processes, "fsize": settings.file_mb * mb}
     size = folder_bytes(Path(folder)) + settings.disk_mb * mb
-    return ([_bwrap()] + _namespace_args() + system_args(list(settings.readable), made)
-            + ["--proc", "/proc"] + _tmp_args(settings.disk_mb * mb)
+    # the private /tmp first: a Python environment or a dataset folder under /tmp is bound on top
+    return ([_bwrap()] + _namespace_args() + _tmp_args(settings.disk_mb * mb)
+            + system_args(list(settings.readable), made) + ["--proc", "/proc"]
             + ["--bind", ipc_dir, ipc_dir]
             + _dirs(SEED + "/x", made) + ["--ro-bind", folder, SEED] + masks
             + _dirs(folder, made) + ["--perms", "0755", "--size", str(size), "--tmpfs", folder,
@@ -255,8 +256,8 @@ def kernel_command(cmd: list[str], folder: str, ipc_dir: str, env: dict, setting
 
 def check_available() -> None:
     """SandboxError (saying what to do) unless a sandbox can be made here: runs one."""
-    command = ([_bwrap()] + _namespace_args() + system_args() + ["--proc", "/proc"]
-               + _tmp_args(2**20) + [sys.executable, "-c", "pass"])
+    command = ([_bwrap()] + _namespace_args() + _tmp_args(2**20) + system_args(made={"/tmp"})
+               + ["--proc", "/proc", sys.executable, "-c", "pass"])
     try:
         proc = subprocess.run(command, capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as error:
