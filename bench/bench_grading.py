@@ -147,7 +147,7 @@ def main(argv=None) -> int:
         forkserver._forkserver._stop()
         start = time.perf_counter()
         grade_and_report(out / "submissions", setup, replace(limits, sandbox=False), jobs,
-                         progress=lambda _: None)
+                         progress=lambda _: None, regrade=True)
         unsandboxed = time.perf_counter() - start
         same_sandbox = same_sandbox and sandboxed_scores == cell_scores(setup.db_url, cid)
         if serial is None:     # nbgrader gets the submissions the kit's intake wrote
