@@ -62,10 +62,13 @@ from kit.release.build import build_release  # noqa: E402
 from kit.report.outputs import grade_and_report  # noqa: E402
 
 
-def cell_scores(db_url: str, cid: str) -> dict:
-    """{(student, notebook, cell): score} of every grade of the assignment."""
+def cell_scores(db_url: str, cid: str, extra: bool = True) -> dict:
+    """{(student, notebook, cell): (autograded score, extra credit)} of every grade of the
+    assignment; the autograded score only with extra=False (nbgrader cannot autograde extra
+    credit: the kit's extra-credit cells are worth 0 nbgrader points, kit.grade.extra_credit)."""
     with Gradebook(db_url, cid) as gb:
-        return {(sub.student.id, nb.name, grade.name): grade.score
+        return {(sub.student.id, nb.name, grade.name):
+                (grade.auto_score, grade.extra_credit) if extra else grade.auto_score
                 for sub in gb.assignment_submissions(ASSIGNMENT)
                 for nb in sub.notebooks for grade in nb.grades}
 
@@ -155,9 +158,9 @@ def main(argv=None) -> int:
         autograde = run_serial(serial, "autograde", env)
         feedback = run_serial(serial, "generate_feedback", env)
         loads.append(os.getloadavg()[0])
-        scores = cell_scores(setup.db_url, cid)
+        scores = cell_scores(setup.db_url, cid, extra=False)
         same = same and bool(scores) and scores == cell_scores(sqlite_url(serial / "gradebook.db"),
-                                                               cid)
+                                                               cid, extra=False)
         rounds.append((kit, autograde, feedback, unsandboxed))
         print(f"  round {number}: kit {kit[0]:6.1f} s (unsandboxed {unsandboxed:6.1f} s), serial "
               f"autograde {autograde[0]:6.1f} s, serial feedback {feedback[0]:5.1f} s: ratio "
@@ -184,7 +187,8 @@ def main(argv=None) -> int:
           f"{median([r[0][0] / r[3] for r in rounds]):.3f} (target <= 1.05)")
     print(f"  scores sandboxed and unsandboxed identical in every round: "
           f"{'yes' if same_sandbox else 'NO'}")
-    print(f"  scores of all graded cells identical in every round: {'yes' if same else 'NO'}")
+    print(f"  autograded scores of all cells, kit and serial nbgrader, identical in every round: "
+          f"{'yes' if same else 'NO'}")
     if max(loads) > 1.5 * cores:
         print(f"  warning: the machine was busy (load average up to {max(loads):.1f} on {cores} "
               "cores): other programs slow parallel workers more than one serial process")
