@@ -132,7 +132,9 @@ def run_cell(browser, text, name):
 
 
 def open_notebook(browser, server, path, name):
-    browser.driver.get(server.url(f"lab/tree/{path}"))
+    # ?reset: JupyterLab does not restore the notebooks opened before (their kernels would start
+    # too, and the status bar could show another notebook's idle kernel while this one connects)
+    browser.driver.get(server.url(f"lab/tree/{path}?reset"))
     wait_for(lambda: cell_with(browser.driver, CHECK_CELL), 120,
              f"{path} did not open in JupyterLab", lambda: browser.shot(name))
     # a cell run before the kernel is connected can be lost: wait until the kernel is idle
