@@ -8,6 +8,11 @@ rounds is shown, which keeps the result steady when other programs use the machi
 run (the load average is printed, with a warning when the machine was busy: on a loaded machine,
 and above all with more than one thread, the ratios can be far off).
 
+A third line per cell times only the matrix products its forward and backward pass need (the
+recurrent products step by step, the others over all N*T rows at once): no numpy implementation
+built on those products can be faster than that line, so its ratio is the lowest this machine's
+BLAS allows. When torch.nn.LSTM runs oneDNN's fused LSTM kernel (printed), that floor can be above 1.0.
+
     python bench/bench_layers.py [--repeats 7] [--rounds 7] [--threads 2]
 """
 import argparse
@@ -55,6 +60,40 @@ def numpy_case(cell, rng):
     return run
 
 
+def matmul_case(cell, rng):
+    """Only the matrix products of the cell's forward and backward pass, in the fastest layouts
+    found for this machine's BLAS: the input projection, dx, dWx and dWh over all N*T rows at once,
+    and the T recurrent products of each direction, step by step."""
+    G = (4 if cell == "lstm" else 1) * H
+    x = rng.standard_normal((N * T, D), dtype=np.float32)
+    hs = rng.standard_normal((N * T, H), dtype=np.float32)
+    hs_T = [rng.standard_normal((H, N), dtype=np.float32) for _ in range(T)]  # one (H, N) per step
+    da = rng.standard_normal((N * T, G), dtype=np.float32)
+    Wx = rng.standard_normal((D, G), dtype=np.float32)
+    WxT = np.ascontiguousarray(Wx.T)
+    Wh = rng.standard_normal((H, G), dtype=np.float32)
+    WhT = np.ascontiguousarray(Wh.T)
+    steps = [slice(t * N, (t + 1) * N) for t in range(T)]
+
+    def run():
+        x.dot(Wx)                       # input projection of every step
+        for h_T in hs_T:
+            WhT.dot(h_T)                # recurrent product, forward (transposed: (G, N))
+        for rows in steps:
+            da[rows].dot(WhT)           # recurrent product, backward (dprev_h)
+        da.dot(WxT)                     # dx
+        x.T.dot(da)                     # dWx
+        hs.T.dot(da)                    # dWh
+    return run
+
+
+def torch_backend(torch) -> str:
+    """What torch.nn.LSTM runs on this CPU."""
+    if torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled:
+        return "oneDNN's fused RNN kernels (torch.backends.mkldnn)"
+    return "torch's generic matmul and elementwise kernels"
+
+
 def torch_case(cell, torch):
     layer_cls = torch.nn.LSTM if cell == "lstm" else torch.nn.RNN
     layer = layer_cls(D, H, batch_first=True)
@@ -85,12 +124,15 @@ def main():
     rng = np.random.default_rng(0)
     cells = ("rnn", "lstm")
     numpy_runs = {cell: numpy_case(cell, rng) for cell in cells}
+    matmul_runs = {cell: matmul_case(cell, rng) for cell in cells}
     torch_runs = {cell: torch_case(cell, torch) for cell in cells}
     print(f"N={N} T={T} D={D} H={H} float32, {args.threads} threads for numpy {np.__version__} and "
-          f"torch {torch.__version__}, {args.rounds} rounds of {args.repeats} runs")
+          f"torch {torch.__version__}, {args.rounds} rounds of {args.repeats} runs; torch.nn.LSTM runs "
+          f"{torch_backend(torch)}")
     load_before = os.getloadavg()[0]
 
     t_np = {cell: [] for cell in cells}
+    t_mm = {cell: [] for cell in cells}
     t_torch = {cell: [] for cell in cells}
     for _ in range(args.rounds):
         # All numpy runs of a round first, then all torch runs, with a pause between: torch's OpenMP
@@ -98,6 +140,7 @@ def main():
         # numpy's BLAS threads if the two were interleaved.
         for cell in cells:
             t_np[cell].append(median_time(numpy_runs[cell], args.repeats))
+            t_mm[cell].append(median_time(matmul_runs[cell], args.repeats))
         time.sleep(0.5)
         for cell in cells:
             t_torch[cell].append(median_time(torch_runs[cell], args.repeats))
@@ -105,12 +148,15 @@ def main():
 
     print(f"{'case':<16}{'numpy (ms)':>12}{'torch (ms)':>12}{'ratio':>8}{'target':>8}   ratio in each round")
     for cell in cells:
-        ratios = [a / b for a, b in zip(t_np[cell], t_torch[cell])]
-        ratio = statistics.median(ratios)
-        verdict = "ok" if ratio <= TARGET else "SLOWER"
-        print(f"{cell + ' fwd+bwd':<16}{1e3 * statistics.median(t_np[cell]):>12.1f}"
-              f"{1e3 * statistics.median(t_torch[cell]):>12.1f}{ratio:>8.2f}{'<= ' + str(TARGET):>8} "
-              f"{verdict:<7}" + " ".join(f"{r:.2f}" for r in ratios))
+        for label, times, target in ((f"{cell} fwd+bwd", t_np[cell], TARGET),
+                                     (f"{cell} matmuls", t_mm[cell], None)):
+            ratios = [a / b for a, b in zip(times, t_torch[cell])]
+            ratio = statistics.median(ratios)
+            verdict = ("floor" if target is None else "ok" if ratio <= target else "SLOWER")
+            print(f"{label:<16}{1e3 * statistics.median(times):>12.1f}"
+                  f"{1e3 * statistics.median(t_torch[cell]):>12.1f}{ratio:>8.2f}"
+                  f"{'' if target is None else '<= ' + str(target):>8} "
+                  f"{verdict:<7}" + " ".join(f"{r:.2f}" for r in ratios))
     load_after = os.getloadavg()[0]  # includes this benchmark's own threads
     print(f"load average (1 min): {load_before:.1f} before, {load_after:.1f} after, on {os.cpu_count()} cores")
     if load_before > 0.5 or load_after > args.threads + 0.5:
