@@ -11,7 +11,8 @@ and above all with more than one thread, the ratios can be far off).
 A third line per cell times only the matrix products its forward and backward pass need (the
 recurrent products step by step, the others over all N*T rows at once): no numpy implementation
 built on those products can be faster than that line, so its ratio is the lowest this machine's
-BLAS allows. When torch.nn.LSTM runs oneDNN's fused LSTM kernel (printed), that floor can be above 1.0.
+BLAS allows. When torch.nn.LSTM runs oneDNN's fused LSTM kernel (printed), that floor can be
+above 1.0.
 
     python bench/bench_layers.py [--repeats 7] [--rounds 7] [--threads 2]
 """
@@ -127,8 +128,8 @@ def main():
     matmul_runs = {cell: matmul_case(cell, rng) for cell in cells}
     torch_runs = {cell: torch_case(cell, torch) for cell in cells}
     print(f"N={N} T={T} D={D} H={H} float32, {args.threads} threads for numpy {np.__version__} and "
-          f"torch {torch.__version__}, {args.rounds} rounds of {args.repeats} runs; torch.nn.LSTM runs "
-          f"{torch_backend(torch)}")
+          f"torch {torch.__version__}, {args.rounds} rounds of {args.repeats} runs; "
+          f"torch.nn.LSTM runs {torch_backend(torch)}")
     load_before = os.getloadavg()[0]
 
     t_np = {cell: [] for cell in cells}
