@@ -8,7 +8,7 @@ rounds is shown, which keeps the result steady when other programs use the machi
 run (the load average is printed, with a warning when the machine was busy: on a loaded machine,
 and above all with more than one thread, the ratios can be far off).
 
-A third line per cell times only the matrix products its forward and backward pass need (the
+A second line per cell times only the matrix products its forward and backward pass need (the
 recurrent products step by step, the others over all N*T rows at once): no numpy implementation
 built on those products can be faster than that line, so its ratio is the lowest this machine's
 BLAS allows. When torch.nn.LSTM runs oneDNN's fused LSTM kernel (printed), that floor can be
@@ -68,20 +68,19 @@ def matmul_case(cell, rng):
     G = (4 if cell == "lstm" else 1) * H
     x = rng.standard_normal((N * T, D), dtype=np.float32)
     hs = rng.standard_normal((N * T, H), dtype=np.float32)
-    hs_T = [rng.standard_normal((H, N), dtype=np.float32) for _ in range(T)]  # one (H, N) per step
+    hs_T = rng.standard_normal((T, H, N), dtype=np.float32)   # the same states, (H, N) per step
     da = rng.standard_normal((N * T, G), dtype=np.float32)
     Wx = rng.standard_normal((D, G), dtype=np.float32)
     WxT = np.ascontiguousarray(Wx.T)
     Wh = rng.standard_normal((H, G), dtype=np.float32)
     WhT = np.ascontiguousarray(Wh.T)
-    steps = [slice(t * N, (t + 1) * N) for t in range(T)]
 
     def run():
         x.dot(Wx)                       # input projection of every step
         for h_T in hs_T:
             WhT.dot(h_T)                # recurrent product, forward (transposed: (G, N))
-        for rows in steps:
-            da[rows].dot(WhT)           # recurrent product, backward (dprev_h)
+        for da_t in da.reshape(T, N, G):
+            da_t.dot(WhT)               # recurrent product, backward (dprev_h)
         da.dot(WxT)                     # dx
         x.T.dot(da)                     # dWx
         hs.T.dot(da)                    # dWh
@@ -91,7 +90,7 @@ def matmul_case(cell, rng):
 def torch_backend(torch) -> str:
     """What torch.nn.LSTM runs on this CPU."""
     if torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled:
-        return "oneDNN's fused RNN kernels (torch.backends.mkldnn)"
+        return "oneDNN's fused LSTM kernel (torch.backends.mkldnn)"
     return "torch's generic matmul and elementwise kernels"
 
 
@@ -153,7 +152,7 @@ def main():
                                      (f"{cell} matmuls", t_mm[cell], None)):
             ratios = [a / b for a, b in zip(times, t_torch[cell])]
             ratio = statistics.median(ratios)
-            verdict = ("floor" if target is None else "ok" if ratio <= target else "SLOWER")
+            verdict = "floor" if target is None else "ok" if ratio <= target else "SLOWER"
             print(f"{label:<16}{1e3 * statistics.median(times):>12.1f}"
                   f"{1e3 * statistics.median(t_torch[cell]):>12.1f}{ratio:>8.2f}"
                   f"{'' if target is None else '<= ' + str(target):>8} "
