@@ -206,20 +206,58 @@ grade_and_report(submissions, setup, Limits(**{LIMITS}), jobs=1, progress=None)
 """
 
 
-def test_a_run_killed_mid_class_is_resumed_where_it_stopped(course, local, tmp_path):
-    """SIGKILL of the grading process once a student is merged; the next run grades only the
-    others, and the one after it nobody."""
+# Ctrl-C while the main thread runs a finalizer (here one that presses Ctrl-C itself after the
+# first merge): Python prints that KeyboardInterrupt and goes on, so the run has to stop on its own
+LOST_CTRL_C = """
+import os, signal, time
+from kit.grade import pool
+merge = pool.collect
+
+class PressesCtrlC:
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(1)                     # the KeyboardInterrupt is raised, and lost, here
+
+def collect(*args, **kwargs):
+    merge(*args, **kwargs)
+    PressesCtrlC()
+
+pool.collect = collect
+"""
+
+
+@pytest.mark.parametrize("stop", ["SIGKILL", "Ctrl-C", "Ctrl-C lost in a finalizer",
+                                  "Ctrl-C on Dask"])
+def test_a_run_killed_mid_class_is_resumed_where_it_stopped(course, local, tmp_path, stop,
+                                                            request):
+    """SIGKILL or Ctrl-C of the grading process once a student is merged; the next run grades
+    only the others, and the one after it nobody. Stopped on Dask, the workers stop grading."""
     setup = fresh(course, tmp_path)
     code = KILLED_RUN.replace("{LIMITS}", repr(vars(LIMITS)))
+    if stop == "Ctrl-C lost in a finalizer":
+        code = LOST_CTRL_C + code
+    if stop == "Ctrl-C on Dask":
+        dask_cluster = request.getfixturevalue("dask_cluster")
+        code = code.replace("progress=None)", "progress=None, runner=dask_runner(connect(%r)))"
+                            % dask_cluster.cluster.scheduler_address)
+        code = "from kit.grade.cluster import connect, dask_runner\n" + code
     run = subprocess.Popen([sys.executable, "-c", code, str(setup.course_dir),
                             str(setup.out_dir), str(course.repo), str(course.submissions)],
-                           cwd=ROOT)
-    deadline = time.time() + 300
-    while not gradebook.merged_digests(setup.db_url, ASSIGNMENT) and time.time() < deadline:
-        assert run.poll() is None, "the run ended before it was killed"
-        time.sleep(0.1)
-    run.send_signal(signal.SIGKILL)
-    run.wait()
+                           cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    if stop == "Ctrl-C lost in a finalizer":
+        _, stderr = run.communicate(timeout=600)
+        assert "Exception ignored in" in stderr and "KeyboardInterrupt" in stderr
+        assert run.returncode != 0, stderr[-2000:]
+    else:
+        deadline = time.time() + 300
+        while not gradebook.merged_digests(setup.db_url, ASSIGNMENT) and time.time() < deadline:
+            assert run.poll() is None, "the run ended before it was killed"
+            time.sleep(0.1)
+        run.send_signal(signal.SIGKILL if stop == "SIGKILL" else signal.SIGINT)
+        _, stderr = run.communicate(timeout=60)
+        assert run.returncode != 0, stderr[-2000:]
+    if stop == "Ctrl-C on Dask":
+        assert not [pid for pid in dask_cluster.client.run(os.getpid).values() if grading(pid)]
     merged = set(gradebook.merged_digests(setup.db_url, ASSIGNMENT))
     assert merged and merged != set(STUDENTS)
     left_behind = [int((setup.out_dir / "work" / s / "worker.pid").read_text().split()[0])

@@ -14,7 +14,7 @@ from kit.commands import demo, feedback, release, report
 from kit.commands import grade as grading
 from kit.grade import execute
 from kit.grade.execute import LimitedExecute
-from kit.grade.pool import _kill_tree
+from kit.grade.pool import kill_tree
 from kit.grade.problems import scan_notebook
 
 
@@ -31,7 +31,7 @@ def test_a_runaway_worker_is_killed_with_its_kernels():
         time.sleep(0.1)
     family = psutil.Process(worker.pid).children(recursive=True)
     assert family
-    _kill_tree(worker.pid)
+    kill_tree(worker.pid)
     worker.wait(timeout=10)
     gone, alive = psutil.wait_procs(family, timeout=10)
     assert not alive

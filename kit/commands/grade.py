@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -64,6 +65,8 @@ from ..nbgrader_api import check_db_url
 from ..paths import GRADING, default_datasets
 from ..report.outputs import grade_and_report
 from ..report.table import print_summary
+
+INTERRUPTED = 130     # the exit status of a run stopped by Ctrl-C (128 + SIGINT)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -154,9 +157,17 @@ def run(args: argparse.Namespace) -> int:
                   f"({len(client.nthreads())} worker(s), {threads} thread(s) now) ...")
             runner = cluster.dask_runner(client)
         start = time.time()
-        grade_and_report(args.submissions, setup, limits, args.jobs, args.student, args.keep_work,
-                         progress=print if args.verbose else None, id_pattern=args.id_pattern,
-                         regrade=args.regrade, bar=True, runner=runner)
+        try:
+            grade_and_report(args.submissions, setup, limits, args.jobs, args.student,
+                             args.keep_work, progress=print if args.verbose else None,
+                             id_pattern=args.id_pattern, regrade=args.regrade, bar=True,
+                             runner=runner)
+        except KeyboardInterrupt:
+            left, _ = to_grade(found, setup)
+            print(f"\nStopped: {len(found) - len(left)} of {len(found)} student(s) graded. Run "
+                  f"the command again (without --regrade) to grade the {len(left)} left.",
+                  file=sys.stderr)
+            return INTERRUPTED
     finally:
         if client is not None:
             client.close()

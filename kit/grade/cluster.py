@@ -14,10 +14,13 @@ daemon worker (Dask's default, which multiprocessing does not let start processe
 
 A worker that dies (killed, its machine lost) costs the tasks it was running a new try elsewhere;
 a task that was running on `distributed.scheduler.allowed-failures` + 1 workers that died (3 + 1 by
-default) is given up: the student is not graded and the status says why. One task per worker thread
-is in flight at a time, and one more student per thread is packed ahead on the head and sent as
-soon as a task ends, before its merge: the head never holds the whole class in memory, a worker
-never queues a student another could grade, and a thread does not wait for the head.
+default) is given up: the student is not graded and the status says why. Stopped (Ctrl-C), the
+head cancels the tasks not done and has the workers kill the grading of those running.
+
+One task per worker thread is in flight at a time, and one more student per thread is packed ahead
+on the head and sent as soon as a task ends, before its merge: the head never holds the whole
+class in memory, a worker never queues a student another could grade, and a thread does not wait
+for the head.
 """
 from __future__ import annotations
 
@@ -38,9 +41,10 @@ from distributed import Client, as_completed
 from distributed.scheduler import KilledWorker
 
 from ..paths import ASSIGNMENT, ROOT, default_datasets
+from . import interrupt
 from .limits import Limits, worker_env
-from .pool import (Outcome, Runner, fork_worker, new_job, prepare_machine, prepare_student,
-                   read_report, run_worker)
+from .pool import (Outcome, Runner, fork_worker, kill_tree, new_job, prepare_machine,
+                   prepare_student, read_report, run_worker)
 from .sandbox import SandboxError, check_available
 from .submissions import Submission
 from .template import Setup
@@ -151,21 +155,41 @@ def check_workers(client: Client) -> None:
                            f"make the grading sandbox; {worker}: {problem}")
 
 
+_TASKS: dict[str, int] = {}     # on a worker: key of a grading task -> its kit worker's pid
+
+
 def grade_remote(common: bytes, submitted: bytes, job: dict, limits: Limits,
-                 datasets: bool) -> tuple[list[str], bytes]:
-    """The Dask task that grades one student: unpack the course folder (common: what every
-    student shares; submitted: the student's submitted/ folder), run the worker under the limits
-    (the submission's deadline counts from now), return (notes on how the worker ended, the
-    graded folder packed)."""
+                 datasets: bool, key: str = "") -> tuple[list[str], bytes]:
+    """The Dask task `key` that grades one student: unpack the course folder (common: what
+    every student shares; submitted: the student's submitted/ folder), run the worker under the
+    limits (the submission's deadline counts from now), return (notes on how the worker ended,
+    the graded folder packed)."""
+    start = _Subprocess if multiprocessing.current_process().daemon else fork_worker
+
+    def started(*args):
+        process = start(*args)
+        _TASKS[key] = process.pid
+        return process
+
     with tempfile.TemporaryDirectory(prefix="kit-grade-") as tmp:
         work = Path(tmp)
         unpack(common, work / "course")
         unpack(submitted, work / "course")
         job = {**job, "course": str(work / "course"),
                "deadline": time.time() + limits.submission_timeout}
-        start = _Subprocess if multiprocessing.current_process().daemon else fork_worker
-        notes = run_worker(work, job, _environment(limits, datasets), limits, start=start)
+        try:
+            notes = run_worker(work, job, _environment(limits, datasets), limits, start=started)
+        finally:
+            _TASKS.pop(key, None)
         return notes, pack(work, RESULTS)
+
+
+def stop_tasks(keys: list[str]) -> None:
+    """On a worker: kill the kit workers of these grading tasks and what they started (Dask
+    cannot stop a task that is running; its thread is free once its kit worker is gone)."""
+    for key in keys:
+        if key in _TASKS:
+            kill_tree(_TASKS[key])
 
 
 def shared_payload(setup: Setup) -> bytes:
@@ -208,8 +232,9 @@ def dask_runner(client: Client) -> Runner:
             """Send packed students to the cluster, one per worker thread."""
             while packed and len(running) < TASKS_PER_THREAD * threads():
                 sub, args = packed.popleft()
-                future = client.submit(grade_remote, *args, pure=False, retries=RETRIES,
-                                       key=f"grade-{sub.student}-{time.time_ns()}")
+                key = f"grade-{sub.student}-{time.time_ns()}"
+                future = client.submit(grade_remote, *args, key, pure=False, retries=RETRIES,
+                                       key=key)
                 running[future.key] = (sub, time.time())
                 done.add(future)
 
@@ -220,6 +245,7 @@ def dask_runner(client: Client) -> Runner:
                 yield from pack_more()          # packed ahead while the cluster grades
                 if not running:
                     return
+                interrupt.wait_until(done.has_ready)
                 future = next(done)
                 sub, started = running.pop(future.key)
                 submit()                        # the free thread gets its next student first
@@ -227,6 +253,8 @@ def dask_runner(client: Client) -> Runner:
                 future.release()
         finally:                    # stopped: the cluster drops what was not done
             client.cancel(list(done.futures))
+            if running:             # and the workers stop grading the students it was
+                client.run(stop_tasks, list(running), on_error="ignore")
     return run
 
 

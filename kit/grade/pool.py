@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from multiprocessing import forkserver
 from pathlib import Path
@@ -27,7 +27,7 @@ import psutil
 from tqdm import tqdm
 
 from ..paths import ASSIGNMENT, ROOT
-from . import worker
+from . import interrupt, worker
 from .limits import Limits, default_jobs, worker_env
 from .gradebook import merged_digests
 from .merge import collect
@@ -69,7 +69,7 @@ def _workers():
     return _WORKERS
 
 
-def _kill_tree(pid: int) -> None:
+def kill_tree(pid: int) -> None:
     """Kill a process and everything it started (kernels run in their own sessions)."""
     try:
         parent = psutil.Process(pid)
@@ -97,7 +97,7 @@ def _stop_leftover(work: Path) -> None:
     try:
         pid, started = (work / PID_FILE).read_text().split()
         if psutil.Process(int(pid)).create_time() == float(started):
-            _kill_tree(int(pid))
+            kill_tree(int(pid))
     except (OSError, ValueError, psutil.Error):
         pass
 
@@ -117,7 +117,7 @@ def run_worker(work: Path, job: dict, env: dict, limits: Limits,
     proc.join(limits.submission_timeout + GRACE)
     notes = []
     if proc.is_alive():
-        _kill_tree(proc.pid)
+        kill_tree(proc.pid)
         proc.join()
         notes.append(f"submission time limit ({limits.submission_timeout} s) hit: grading stopped")
     elif proc.exitcode != 0 and not (work / REPORT).is_file():
@@ -187,14 +187,20 @@ def local(jobs: int = 0) -> Runner:
         warm_up(env)
         with ThreadPoolExecutor(max_workers=jobs or default_jobs()) as pool:
             futures = [pool.submit(grade_one, setup, sub, limits, env) for sub in subs]
+            pending = set(futures)
             try:
-                for future in as_completed(futures):
-                    yield future.result()
+                while pending:
+                    done, pending = wait(pending, interrupt.POLL, FIRST_COMPLETED)
+                    interrupt.check()
+                    for future in done:
+                        yield future.result()
             finally:                  # stopped (Ctrl-C): no new student, no worker left behind
                 for future in futures:
                     future.cancel()
-                for pid in list(_LIVE):
-                    _kill_tree(pid)
+                while not all(future.done() for future in futures):
+                    for pid in list(_LIVE):   # again until done: one may start meanwhile
+                        kill_tree(pid)
+                    wait(futures, 0.1)
     return run
 
 
@@ -245,13 +251,18 @@ def grade_class(submissions_dir: Path, setup: Setup, limits: Limits = Limits(), 
     if limits.sandbox:
         check_available()      # SandboxError, before anything is graded
     todo, digests = to_grade(found, setup, regrade or only is not None)
+    if not keep_work:       # a run stopped between a merge and its clean-up left this behind
+        for student in set(digests) - {sub.student for sub in todo}:
+            if (setup.out_dir / "work" / student).exists():
+                rmtree(setup.out_dir / "work" / student)
     env = worker_env(setup, limits)
     runner = runner or local(jobs)
     outcomes = []
-    with tqdm(total=len(todo), unit="student", disable=None if bar else True,
-              dynamic_ncols=True) as shown:
+    with interrupt.stoppable(), tqdm(total=len(todo), unit="student",
+                                     disable=None if bar else True, dynamic_ncols=True) as shown:
         for outcome in runner(setup, todo, limits, env):
             collect(setup, outcome, digests[outcome.student])
+            interrupt.check()      # a Ctrl-C the merge's finalizers swallowed stops here
             if not keep_work:
                 rmtree(setup.out_dir / "work" / outcome.student)
             if progress is not None:
