@@ -29,7 +29,9 @@ that fork the kit's worker, as the README recommends) with one worker of --jobs 
 two workers sharing them, so that each run grades as many
 students at a time. It prints the wall time and throughput of each, and Dask's overhead per
 student (the extra wall time per student over the local pool, and its share of the time one
-student takes to grade).
+student takes to grade). Where the time goes: the share of the cores left idle, the CPU time of
+the head (for Dask: its scheduler and client too) and of Dask's worker and nanny processes
+(without the kit workers they start, whose CPU per student is shown apart).
 
     python bench/bench_grading.py --scheduler [--jobs 2] [--copies 1] [--rounds 1]
 """
@@ -48,6 +50,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import dask  # noqa: E402
+import psutil  # noqa: E402
 from distributed import LocalCluster  # noqa: E402
 from nbgrader.api import Gradebook  # noqa: E402
 
@@ -207,6 +210,19 @@ def prepared_class(out: Path, copies: int):
     return setup, students
 
 
+def own_cpu() -> float:
+    """CPU seconds of this process (not of the processes it started)."""
+    times = psutil.Process().cpu_times()
+    return times.user + times.system
+
+
+def idle_share(before, after) -> float:
+    """The share of the machine's CPU time that was idle between two psutil.cpu_times()."""
+    spent = {field: getattr(after, field) - getattr(before, field) for field in after._fields}
+    total = sum(value for field, value in spent.items() if field not in ("guest", "guest_nice"))
+    return (spent["idle"] + spent.get("iowait", 0.0)) / total if total else 0.0
+
+
 def dask_main(args) -> int:
     """The local pool against Dask LocalClusters of one and two workers, as many students graded
     at a time in each."""
@@ -220,15 +236,20 @@ def dask_main(args) -> int:
         layouts.append(("Dask, 2 workers", (2, jobs // 2)))
     times: dict[str, list[float]] = {name: [] for name, _ in layouts}
     cpu: dict[str, list[float]] = {name: [] for name, _ in layouts}
+    idle: dict[str, list[float]] = {name: [] for name, _ in layouts}
+    head: dict[str, list[float]] = {name: [] for name, _ in layouts}
+    daskcpu: dict[str, list[float]] = {name: [] for name, _ in layouts}
     per_student, reference, same = [], None, True
     for number in range(1, args.rounds + 1):
         for name, workers in layouts:
+            machine, own = psutil.cpu_times(), resource.getrusage(resource.RUSAGE_SELF)
             if workers is None:
                 forkserver._forkserver._stop()
                 start = time.perf_counter()
                 outcomes = grade_and_report(out / "submissions", setup, limits, jobs,
                                             progress=None, regrade=True)
                 per_student += [o.seconds for o in outcomes]
+                daskcpu[name].append(0.0)
             else:
                 with dask.config.set({"distributed.worker.daemon": False}), \
                         LocalCluster(n_workers=workers[0], threads_per_worker=workers[1],
@@ -239,7 +260,12 @@ def dask_main(args) -> int:
                     outcomes = grade_and_report(out / "submissions", setup, limits,
                                                 progress=None, regrade=True,
                                                 runner=cluster.dask_runner(client))
+                    daskcpu[name].append(sum([*client.run(own_cpu).values(),
+                                              *client.run(own_cpu, nanny=True).values()]))
             times[name].append(time.perf_counter() - start)
+            idle[name].append(idle_share(machine, psutil.cpu_times()))
+            after = resource.getrusage(resource.RUSAGE_SELF)
+            head[name].append(after.ru_utime + after.ru_stime - own.ru_utime - own.ru_stime)
             cpu[name].append(sum(o.cpu_seconds for o in outcomes) / len(outcomes))
             scores = cell_scores(setup.db_url, cid)
             reference = reference or scores
@@ -254,7 +280,10 @@ def dask_main(args) -> int:
     for name, _ in layouts:
         wall = statistics.median(times[name])
         line = (f"  {name:16s} {wall:7.1f} s   {3600 * n / wall:6.1f} students/hour   CPU "
-                f"{statistics.median(cpu[name]):5.1f} s per student")
+                f"{statistics.median(cpu[name]):5.1f} s per student; cores idle "
+                f"{100 * statistics.median(idle[name]):4.1f}%, CPU of the head "
+                f"{statistics.median(head[name]):5.1f} s and of Dask's worker processes "
+                f"{statistics.median(daskcpu[name]):5.1f} s")
         if name != "local pool":
             extra = (wall - local_s) * jobs / n
             line += (f"   overhead {extra:+.2f} s per student "
