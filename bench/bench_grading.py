@@ -216,6 +216,11 @@ def own_cpu() -> float:
     return times.user + times.system
 
 
+def dask_cpu(client) -> float:
+    """CPU seconds of the cluster's worker and nanny processes so far."""
+    return sum([*client.run(own_cpu).values(), *client.run(own_cpu, nanny=True).values()])
+
+
 def idle_share(before, after) -> float:
     """The share of the machine's CPU time that was idle between two psutil.cpu_times()."""
     spent = {field: getattr(after, field) - getattr(before, field) for field in after._fields}
@@ -256,12 +261,12 @@ def dask_main(args) -> int:
                                   processes=True, protocol="tcp", host="127.0.0.1",
                                   dashboard_address=":0", silence_logs=40) as local_cluster, \
                         cluster.connect(local_cluster.scheduler_address) as client:
+                    started = dask_cpu(client)
                     start = time.perf_counter()
                     outcomes = grade_and_report(out / "submissions", setup, limits,
                                                 progress=None, regrade=True,
                                                 runner=cluster.dask_runner(client))
-                    daskcpu[name].append(sum([*client.run(own_cpu).values(),
-                                              *client.run(own_cpu, nanny=True).values()]))
+                    daskcpu[name].append(dask_cpu(client) - started)
             times[name].append(time.perf_counter() - start)
             idle[name].append(idle_share(machine, psutil.cpu_times()))
             after = resource.getrusage(resource.RUSAGE_SELF)
