@@ -24,8 +24,8 @@ the result steadier when other programs use the machine for part of the run.
     python bench/bench_grading.py [--jobs 0] [--copies 1] [--rounds 3] [--out build/bench]
 
 With --scheduler it measures Dask instead: the same class graded by the local pool with --jobs
-workers (default 2 here), then on a Dask LocalCluster on this machine (TCP on 127.0.0.1, workers
-that fork the kit's worker, as the README recommends) with one worker of --jobs threads and with
+workers (default 2 here), then on a Dask LocalCluster on this machine (TCP on 127.0.0.1, with the
+settings the README recommends: kit.grade.cluster.SETTINGS) with one worker of --jobs threads and with
 two workers sharing them, so that each run grades as many
 students at a time. It prints the wall time and throughput of each, and Dask's overhead per
 student (the extra wall time per student over the local pool, and its share of the time one
@@ -256,7 +256,7 @@ def dask_main(args) -> int:
                 per_student += [o.seconds for o in outcomes]
                 daskcpu[name].append(0.0)
             else:
-                with dask.config.set({"distributed.worker.daemon": False}), \
+                with dask.config.set(cluster.SETTINGS), \
                         LocalCluster(n_workers=workers[0], threads_per_worker=workers[1],
                                   processes=True, protocol="tcp", host="127.0.0.1",
                                   dashboard_address=":0", silence_logs=40) as local_cluster, \
