@@ -11,8 +11,12 @@ coco_captioning folder DIR instead (the real data), and with --fullsize they rea
 real format and full size with random content (400135 training captions, 1004 words), written
 into --out/coco_captioning/ (about 300 MB, 20 s) when missing.
 
+With --save DIR the executed notebooks (the last run of each mode) are written into DIR, as
+NAME.ipynb and NAME.grading.ipynb, with their outputs: the figures a notebook prints (the language
+model's bits per character and its units' correlations, say) are read there.
+
     python bench/bench_notebooks.py [--out build/bench/notebooks] [--repeats 1] [--only NAME]
-                                    [--coco DIR | --fullsize]
+                                    [--coco DIR | --fullsize] [--save DIR]
 """
 import argparse
 import statistics
@@ -22,9 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import nbformat  # noqa: E402
 from nbgrader.utils import determine_grade, is_grade  # noqa: E402
 
 from cs231n.coco_utils import default_data_dir  # noqa: E402
+from kit import atomic  # noqa: E402
 from kit.author.course import build_course  # noqa: E402
 from tests.notebook_support import run_notebook  # noqa: E402
 
@@ -35,9 +41,15 @@ OWN_BUDGETS = {"CharRNN_Language_Model.ipynb": {False: 180.0, True: 45.0},
                "Gradient_Flow.ipynb": {False: 120.0, True: 30.0}}
 
 
-def notebook_problems(path: Path, grading: bool) -> tuple[float, list[str]]:
-    """Seconds to run the notebook in a fresh kernel, and its problems (errors, lost points)."""
+def notebook_problems(path: Path, grading: bool, save: Path | None = None
+                      ) -> tuple[float, list[str]]:
+    """Seconds to run the notebook in a fresh kernel, and its problems (errors, lost points);
+    the executed notebook is written into the folder save unless it is None."""
     nb, seconds = run_notebook(path, grading)
+    if save is not None:
+        target = save / (path.stem + (".grading" if grading else "") + path.suffix)
+        with atomic.replacing(target) as tmp:
+            nbformat.write(nb, str(tmp))
     problems = []
     for index, cell in enumerate(nb.cells):
         if any(o.output_type == "error" for o in cell.get("outputs", [])):
@@ -64,6 +76,8 @@ def main(argv=None) -> int:
     parser.add_argument("--only", metavar="NAME", action="append",
                         help="time only this notebook (e.g. CharRNN_Language_Model.ipynb); "
                              "may be repeated")
+    parser.add_argument("--save", type=Path, metavar="DIR",
+                        help="write the executed notebooks, with their outputs, into DIR")
     args = parser.parse_args(argv)
 
     coco = args.coco
@@ -89,7 +103,7 @@ def main(argv=None) -> int:
         for grading in (False, True):
             times = []
             for _ in range(args.repeats):
-                seconds, problems = notebook_problems(source / name, grading)
+                seconds, problems = notebook_problems(source / name, grading, args.save)
                 times.append(seconds)
                 for problem in problems:
                     print(f"  {name}: {problem}")
