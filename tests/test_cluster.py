@@ -22,7 +22,7 @@ from distributed import LocalCluster
 from nbgrader.api import Gradebook
 
 from kit.grade import cluster, gradebook
-from kit.grade.limits import Limits
+from kit.grade.limits import Limits, worker_env
 from kit.grade.status import load_statuses
 from kit.grade.template import prepare
 from kit.nbgrader_api import course_id, sqlite_url
@@ -134,6 +134,19 @@ class MachineLoss(threading.Thread):
             time.sleep(0.2)
 
 
+def test_the_nanny_s_memory_setting_reaches_no_grading(dask_cluster):
+    """Dask's nanny sets MALLOC_TRIM_THRESHOLD_ for its worker, in its own process too (for a
+    LocalCluster, this one). It turns off glibc's adaptive mmap threshold, which makes numpy
+    code take much more CPU: neither a Dask worker's grading nor the local pool's gets it."""
+    client = dask_cluster.client
+    assert all(client.run(os.getenv, "MALLOC_TRIM_THRESHOLD_").values())
+    assert os.getenv("MALLOC_TRIM_THRESHOLD_")
+    limits = Limits(sandbox=False)
+    for env in [worker_env(SimpleNamespace(datasets_dir=None), limits),
+                *client.run(cluster._environment, limits, False).values()]:
+        assert "MALLOC_TRIM_THRESHOLD_" not in env
+
+
 @pytest.mark.parametrize("daemon", [True, False], ids=["daemon-workers", "forking-workers"])
 def test_a_dask_cluster_grades_like_the_local_pool(course, local, dask_cluster, tmp_path, daemon):
     """Daemon workers (Dask's default) start each kit worker as a command; the others fork it
@@ -197,7 +210,7 @@ def test_a_submission_that_kills_its_worker_every_time_is_given_up(course, local
 
 KILLED_RUN = """
 import sys
-from kit.grade.limits import Limits
+from kit.grade.limits import Limits, worker_env
 from kit.grade.template import prepare
 from kit.report.outputs import grade_and_report
 course, out, repo, submissions = sys.argv[1:]

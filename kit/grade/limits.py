@@ -36,11 +36,18 @@ def check_timeout(limits: Limits) -> int:
     return max(2, min(60, limits.cell_timeout // 2))
 
 
+# Not passed on to grading: PYTHONPATH and PYTHONSTARTUP (a kernel must find the student's cs231n/
+# and nothing else), and MALLOC_TRIM_THRESHOLD_, which Dask's nanny sets for its worker and in
+# its own process: it turns off glibc's adaptive mmap threshold, so that every large numpy array
+# is mapped and unmapped again (a loop of 64x512 by 512x2048 products takes 60% more CPU).
+NOT_PASSED_ON = ("PYTHONPATH", "PYTHONSTARTUP", "CS231N_DATASETS", "MALLOC_TRIM_THRESHOLD_")
+
+
 def worker_env(setup, limits: Limits) -> dict:
-    """The environment of a worker and of the kernels it starts: no PYTHONPATH (a kernel must find
-    the student's cs231n/ and nothing else), one thread per library, the shared dataset."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "PYTHONSTARTUP", "CS231N_DATASETS")}
+    """The environment of a worker and of the kernels it starts, the same wherever it runs (on
+    this machine or a Dask worker): this process's without NOT_PASSED_ON, one thread per
+    library, the shared dataset."""
+    env = {k: v for k, v in os.environ.items() if k not in NOT_PASSED_ON}
     env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
                MALLOC_ARENA_MAX="2", MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1",
                KIT_CHECK_TIMEOUT=str(check_timeout(limits)))
