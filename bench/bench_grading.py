@@ -25,13 +25,15 @@ the result steadier when other programs use the machine for part of the run.
 
 With --scheduler it measures Dask instead: the same class graded by the local pool with --jobs
 workers (default 2 here), then on a Dask LocalCluster on this machine (TCP on 127.0.0.1, with the
-settings the README recommends: kit.grade.cluster.SETTINGS) with one worker of --jobs threads and with
-two workers sharing them, so that each run grades as many
-students at a time. It prints the wall time and throughput of each, and Dask's overhead per
-student (the extra wall time per student over the local pool, and its share of the time one
-student takes to grade). Where the time goes: the share of the cores left idle, the CPU time of
-the head (for Dask: its scheduler and client too) and of Dask's worker and nanny processes
-(without the kit workers they start, whose CPU per student is shown apart).
+settings the README recommends: kit.grade.cluster.SETTINGS) with one worker of --jobs threads
+and with two workers sharing them, so that each run grades as many students at a time. Each layout is first made ready to grade (the local pool starts the server
+that forks its workers; the Dask workers start theirs, cluster.warm_up), which is timed apart:
+a course's cluster does it once, not once per class. It prints the wall time and throughput of
+each, and Dask's overhead per student: the extra wall time per student over the local pool of
+the same round (rounds alternate the order of the layouts), median over the rounds, and its
+share of the time one student takes to grade. Where the time goes: the share of the cores left
+idle, the CPU time of the head (for Dask: its scheduler and client too) and of Dask's worker and
+nanny processes (without the kit workers they start, whose CPU per student is shown apart).
 
     python bench/bench_grading.py --scheduler [--jobs 2] [--copies 1] [--rounds 1]
 """
@@ -43,6 +45,7 @@ import statistics
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import replace
 from multiprocessing import forkserver
 from pathlib import Path
@@ -58,6 +61,7 @@ from kit.demo import samples  # noqa: E402
 from kit.demo.pipeline import build_dataset  # noqa: E402
 from kit.grade import cluster  # noqa: E402
 from kit.grade.limits import Limits, default_jobs, worker_env  # noqa: E402
+from kit.grade.pool import local, warm_up  # noqa: E402
 from kit.grade.template import Setup, prepare  # noqa: E402
 from kit.nbgrader_api import check, course_id, open_api, sqlite_url, tools_on_path  # noqa: E402
 from kit.paths import ASSIGNMENT, BUILD, default_datasets  # noqa: E402
@@ -228,6 +232,27 @@ def idle_share(before, after) -> float:
     return (spent["idle"] + spent.get("iowait", 0.0)) / total if total else 0.0
 
 
+@contextmanager
+def grading_on(workers, jobs: int, limits: Limits, setup: Setup):
+    """The runner of a layout (workers None: the local pool of `jobs` workers; else a Dask
+    LocalCluster of (workers, threads each)) made ready to grade; yields (runner, seconds it took
+    to get ready, a function giving the CPU seconds of Dask's processes so far)."""
+    if workers is None:
+        forkserver._forkserver._stop()      # each run starts the worker server, as `kit grade` does
+        start = time.perf_counter()
+        warm_up(worker_env(setup, limits))
+        yield local(jobs), time.perf_counter() - start, lambda: 0.0
+        return
+    with dask.config.set(cluster.SETTINGS), \
+            LocalCluster(n_workers=workers[0], threads_per_worker=workers[1], processes=True,
+                         protocol="tcp", host="127.0.0.1", dashboard_address=":0",
+                         silence_logs=40) as local_cluster, \
+            cluster.connect(local_cluster.scheduler_address) as client:
+        start = time.perf_counter()
+        cluster.warm_up(client, limits, setup.datasets_dir is not None)
+        yield cluster.dask_runner(client), time.perf_counter() - start, lambda: dask_cpu(client)
+
+
 def dask_main(args) -> int:
     """The local pool against Dask LocalClusters of one and two workers, as many students graded
     at a time in each."""
@@ -235,62 +260,52 @@ def dask_main(args) -> int:
     out = args.out.resolve()
     print("Preparing the release and the submissions ...", flush=True)
     setup, students = prepared_class(out, args.copies)
-    limits, cid = Limits(), course_id(setup.course_dir)
+    limits, cid, n = Limits(), course_id(setup.course_dir), len(students)
     layouts = [("local pool", None), ("Dask, 1 worker", (1, jobs))]
     if jobs % 2 == 0:
         layouts.append(("Dask, 2 workers", (2, jobs // 2)))
-    times: dict[str, list[float]] = {name: [] for name, _ in layouts}
-    cpu: dict[str, list[float]] = {name: [] for name, _ in layouts}
-    idle: dict[str, list[float]] = {name: [] for name, _ in layouts}
-    head: dict[str, list[float]] = {name: [] for name, _ in layouts}
-    daskcpu: dict[str, list[float]] = {name: [] for name, _ in layouts}
+    runs: dict[str, list[dict]] = {name: [] for name, _ in layouts}
     per_student, reference, same = [], None, True
     for number in range(1, args.rounds + 1):
-        for name, workers in layouts:
-            machine, own = psutil.cpu_times(), resource.getrusage(resource.RUSAGE_SELF)
+        # every other round in the opposite order, so that a machine slowing down or speeding
+        # up during a round favours no layout
+        for name, workers in (layouts if number % 2 else layouts[::-1]):
+            with grading_on(workers, jobs, limits, setup) as (runner, ready, dask_so_far):
+                machine, own = psutil.cpu_times(), own_cpu()
+                dask_before, start = dask_so_far(), time.perf_counter()
+                outcomes = grade_and_report(out / "submissions", setup, limits, progress=None,
+                                            regrade=True, runner=runner)
+                run = {"wall": time.perf_counter() - start, "ready": ready,
+                       "dask": dask_so_far() - dask_before, "head": own_cpu() - own,
+                       "idle": idle_share(machine, psutil.cpu_times()),
+                       "cpu": sum(o.cpu_seconds for o in outcomes) / len(outcomes)}
             if workers is None:
-                forkserver._forkserver._stop()
-                start = time.perf_counter()
-                outcomes = grade_and_report(out / "submissions", setup, limits, jobs,
-                                            progress=None, regrade=True)
                 per_student += [o.seconds for o in outcomes]
-                daskcpu[name].append(0.0)
-            else:
-                with dask.config.set(cluster.SETTINGS), \
-                        LocalCluster(n_workers=workers[0], threads_per_worker=workers[1],
-                                  processes=True, protocol="tcp", host="127.0.0.1",
-                                  dashboard_address=":0", silence_logs=40) as local_cluster, \
-                        cluster.connect(local_cluster.scheduler_address) as client:
-                    started = dask_cpu(client)
-                    start = time.perf_counter()
-                    outcomes = grade_and_report(out / "submissions", setup, limits,
-                                                progress=None, regrade=True,
-                                                runner=cluster.dask_runner(client))
-                    daskcpu[name].append(dask_cpu(client) - started)
-            times[name].append(time.perf_counter() - start)
-            idle[name].append(idle_share(machine, psutil.cpu_times()))
-            after = resource.getrusage(resource.RUSAGE_SELF)
-            head[name].append(after.ru_utime + after.ru_stime - own.ru_utime - own.ru_stime)
-            cpu[name].append(sum(o.cpu_seconds for o in outcomes) / len(outcomes))
+            runs[name].append(run)
             scores = cell_scores(setup.db_url, cid)
             reference = reference or scores
             same = same and bool(scores) and scores == reference
-            print(f"  round {number}: {name:16s} {times[name][-1]:6.1f} s", flush=True)
+            print(f"  round {number}: {name:16s} {run['wall']:6.1f} s (ready in "
+                  f"{run['ready']:4.1f} s)", flush=True)
 
-    n = len(students)
-    local_s = statistics.median(times["local pool"])
     student_s = statistics.median(per_student)
     print(f"\n{n} submissions, {os.cpu_count()} cores, {jobs} graded at a time, median of "
-          f"{args.rounds} round(s); one student takes {student_s:.1f} s of wall time in the pool")
+          f"{args.rounds} round(s); one student takes {student_s:.1f} s of wall time in the pool. "
+          "Times from the moment each layout is ready to grade (its start-up apart)")
+
+    def median(name, key):
+        return statistics.median(run[key] for run in runs[name])
+
     for name, _ in layouts:
-        wall = statistics.median(times[name])
+        wall = median(name, "wall")
         line = (f"  {name:16s} {wall:7.1f} s   {3600 * n / wall:6.1f} students/hour   CPU "
-                f"{statistics.median(cpu[name]):5.1f} s per student; cores idle "
-                f"{100 * statistics.median(idle[name]):4.1f}%, CPU of the head "
-                f"{statistics.median(head[name]):5.1f} s and of Dask's worker processes "
-                f"{statistics.median(daskcpu[name]):5.1f} s")
-        if name != "local pool":
-            extra = (wall - local_s) * jobs / n
+                f"{median(name, 'cpu'):5.1f} s per student; cores idle "
+                f"{100 * median(name, 'idle'):4.1f}%, CPU of the head "
+                f"{median(name, 'head'):5.1f} s and of Dask's worker processes "
+                f"{median(name, 'dask'):5.1f} s; start-up {median(name, 'ready'):4.1f} s")
+        if name != "local pool":     # each round's Dask run against that round's local pool
+            extra = statistics.median((run["wall"] - pool["wall"]) * jobs / n for run, pool
+                                      in zip(runs[name], runs["local pool"]))
             line += (f"   overhead {extra:+.2f} s per student "
                      f"({100 * extra / student_s:+.1f}% of a student's grading time)")
         print(line)

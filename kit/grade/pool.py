@@ -18,7 +18,6 @@ import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
-from multiprocessing import forkserver
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -278,9 +277,16 @@ def grade_class(submissions_dir: Path, setup: Setup, limits: Limits = Limits(), 
 
 def warm_up(env: dict) -> None:
     """Start the server that forks the workers, then prepare_machine(env)."""
-    _workers()
-    forkserver.ensure_running()
+    start_server()
     prepare_machine(env)
+
+
+def start_server() -> None:
+    """Start the server that forks the workers (unless it runs) and wait until it has imported
+    them: it forks a first process that does nothing."""
+    first = _workers().Process(target=os.getpid, name="warm-up")
+    first.start()
+    first.join()
 
 
 def prepare_machine(env: dict) -> None:
