@@ -32,8 +32,11 @@ a course's cluster does it once, not once per class. It prints the wall time and
 each, and Dask's overhead per student: the extra wall time per student over the local pool of
 the same round (rounds alternate the order of the layouts), median over the rounds, and its
 share of the time one student takes to grade. Where the time goes: the share of the cores left
-idle, the CPU time of the head (for Dask: its scheduler and client too) and of Dask's worker and
-nanny processes (without the kit workers they start, whose CPU per student is shown apart).
+idle, the CPU time of the head (for Dask: its scheduler, client and the LocalCluster's nannies
+too) and of Dask's worker processes (without the kit workers they start, whose CPU per student
+is shown apart), and Dask's own CPU per student: the Dask workers' and the head's beyond the
+local pool's head, the share of the cores Dask takes from grading, which the machine's noise
+does not blur as it blurs the wall times.
 
     python bench/bench_grading.py --scheduler [--jobs 2] [--copies 1] [--rounds 1]
 """
@@ -220,9 +223,18 @@ def own_cpu() -> float:
     return times.user + times.system
 
 
+def process_cpu() -> tuple[int, float]:
+    """(pid, CPU seconds) of this process."""
+    return os.getpid(), own_cpu()
+
+
 def dask_cpu(client) -> float:
-    """CPU seconds of the cluster's worker and nanny processes so far."""
-    return sum([*client.run(own_cpu).values(), *client.run(own_cpu, nanny=True).values()])
+    """CPU seconds so far of the cluster's worker and nanny processes other than this one (a
+    LocalCluster's nannies run in the process that made it, whose CPU is the head's)."""
+    found = dict([*client.run(process_cpu).values(),
+                  *client.run(process_cpu, nanny=True).values()])
+    found.pop(os.getpid(), None)
+    return sum(found.values())
 
 
 def idle_share(before, after) -> float:
@@ -301,13 +313,18 @@ def dask_main(args) -> int:
         line = (f"  {name:16s} {wall:7.1f} s   {3600 * n / wall:6.1f} students/hour   CPU "
                 f"{median(name, 'cpu'):5.1f} s per student; cores idle "
                 f"{100 * median(name, 'idle'):4.1f}%, CPU of the head "
-                f"{median(name, 'head'):5.1f} s and of Dask's worker processes "
+                f"{median(name, 'head'):5.1f} s and of Dask's other processes "
                 f"{median(name, 'dask'):5.1f} s; start-up {median(name, 'ready'):4.1f} s")
         if name != "local pool":     # each round's Dask run against that round's local pool
-            extra = statistics.median((run["wall"] - pool["wall"]) * jobs / n for run, pool
-                                      in zip(runs[name], runs["local pool"]))
-            line += (f"   overhead {extra:+.2f} s per student "
-                     f"({100 * extra / student_s:+.1f}% of a student's grading time)")
+            pairs = list(zip(runs[name], runs["local pool"]))
+            extra = statistics.median((run["wall"] - pool["wall"]) * jobs / n
+                                      for run, pool in pairs)
+            extra_cpu = statistics.median((run["dask"] + run["head"] - pool["head"]) / n
+                                          for run, pool in pairs)
+            share = 100 * extra_cpu / median(name, "cpu")
+            line += (f"\n      overhead {extra:+.2f} s of wall time per student "
+                     f"({100 * extra / student_s:+.1f}% of a student's grading time); Dask's "
+                     f"own CPU {extra_cpu:+.2f} s per student ({share:+.1f}% of a student's CPU)")
         print(line)
     print(f"  scores of all graded cells identical in every run: {'yes' if same else 'NO'}")
     if max(os.getloadavg()) > 1.5 * (os.cpu_count() or 1):

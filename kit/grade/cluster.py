@@ -57,7 +57,7 @@ ENV_ADDRESS = "DASK_SCHEDULER_ADDRESS"
 # variables): workers that may fork the kit's worker; no statistical profiler; event loop checks
 # every second instead of every 20 ms, the workers' memory every second instead of every 100 ms,
 # and the machine's load every 5 s instead of 0.5 s. While tasks sleep, two workers with their
-# nannies, the scheduler and a client take 29% of a core with Dask's defaults, 4% with these.
+# nannies, the scheduler and a client take 17% of a core with Dask's defaults, 2% with these.
 SETTINGS = {"distributed.worker.daemon": False,
             "distributed.worker.profile.enabled": False,
             "distributed.admin.tick.interval": "1s",
