@@ -171,6 +171,35 @@ def test_a_dask_cluster_grades_like_the_local_pool(course, local, dask_cluster, 
         assert (setup.out_dir / "feedback" / f"{student}.zip").is_file()
 
 
+def test_grading_waits_for_the_first_worker_to_join(course, local, tmp_path):
+    """A scheduler with no worker yet (batch jobs still queued, as in the README's SLURM example):
+    grading says it waits, grades nobody until a worker joins, then everyone."""
+    with LocalCluster(n_workers=0, threads_per_worker=1, processes=True, protocol="tcp",
+                      host="127.0.0.1", dashboard_address=":0") as empty, \
+            cluster.connect(empty.scheduler_address) as client:
+        setup = fresh(course, tmp_path)
+        said, outcomes = [], []
+        grading = threading.Thread(target=lambda: outcomes.extend(grade_and_report(
+            course.submissions, setup, LIMITS, progress=None,
+            runner=cluster.dask_runner(client, say=said.append))))
+        grading.start()
+        deadline = time.time() + 120
+        while not said and time.time() < deadline:
+            time.sleep(0.1)
+        time.sleep(3)
+        assert grading.is_alive()
+        assert said == [f"No Dask worker has joined the scheduler at {empty.scheduler_address} "
+                        "yet: waiting for the first one (workers started as batch jobs may still "
+                        "be queued; Ctrl-C stops) ..."]
+        assert gradebook.merged_digests(setup.db_url, ASSIGNMENT) == {}
+        empty.scale(1)
+        grading.join(600)
+        assert not grading.is_alive()
+    assert [o.student for o in outcomes] == STUDENTS
+    assert scores(setup) == local.scores
+    assert load_statuses(setup.out_dir) == local.statuses
+
+
 def test_a_worker_lost_mid_task_costs_a_retry_not_a_student(course, local, dask_cluster,
                                                             tmp_path):
     setup = fresh(course, tmp_path)

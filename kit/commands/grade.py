@@ -137,8 +137,15 @@ def run(args: argparse.Namespace) -> int:
                    args.submissions)
     client = cluster.connect(args.scheduler) if args.scheduler else None
     try:
-        if client is not None and limits.sandbox:
-            cluster.check_workers(client)   # where the student code runs
+        if client is not None:
+            try:
+                cluster.wait_for_workers(client, say=print)
+            except KeyboardInterrupt:
+                print("\nStopped before any Dask worker joined: nobody was graded.",
+                      file=sys.stderr)
+                return INTERRUPTED
+            if limits.sandbox:
+                cluster.check_workers(client)   # where the student code runs
         print(f"Preparing the course in {args.course} ...")
         setup = prepare(args.course, args.out, args.db,
                         datasets_dir=args.datasets or default_datasets())

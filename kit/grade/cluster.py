@@ -14,6 +14,9 @@ daemon worker (Dask's default, which multiprocessing does not let start processe
 Before the first student is sent, every worker gets ready at once (that server started, the
 dataset built), so the first tasks do not wait for it one after another.
 
+A scheduler with no worker yet (batch jobs still queued) is waited for; workers that join later
+get students too.
+
 A worker that dies (killed, its machine lost) costs the tasks it was running a new try elsewhere;
 a task that was running on `distributed.scheduler.allowed-failures` + 1 workers that died (3 + 1 by
 default) is given up: the student is not graded and the status says why. Stopped (Ctrl-C), the
@@ -83,6 +86,20 @@ def connect(address: str, timeout: float = 20) -> Client:
             f"no Dask scheduler at {address!r} ({type(error).__name__}: {error}); start one with "
             "`dask scheduler` and workers with `dask worker ADDRESS` (see the README), or grade "
             "on this machine without --scheduler") from None
+
+
+def wait_for_workers(client: Client, say=None, poll: float = 1.0) -> None:
+    """Return once the cluster has a worker. A scheduler may have none yet (batch jobs still in
+    their queue): say(message) is called once, then the wait lasts until one joins or Ctrl-C."""
+    if client.nthreads():
+        return
+    if say is not None:
+        say(f"No Dask worker has joined the scheduler at {client.scheduler.address} yet: waiting "
+            "for the first one (workers started as batch jobs may still be queued; Ctrl-C "
+            "stops) ...")
+    while not client.nthreads():
+        interrupt.check()
+        time.sleep(poll)
 
 
 def pack(folder: Path, names) -> bytes:
@@ -225,10 +242,11 @@ def shared_payload(setup: Setup) -> bytes:
     return pack(template, [f"source/{ASSIGNMENT}", "gradebook.db", "nbgrader_config.py"])
 
 
-def dask_runner(client: Client) -> Runner:
+def dask_runner(client: Client, say=None) -> Runner:
     """The runner that grades each student as a task of the cluster that client is connected
-    to."""
+    to (once it has a worker: wait_for_workers, which calls say)."""
     def run(setup: Setup, subs: list[Submission], limits: Limits, env: dict) -> Iterator[Outcome]:
+        wait_for_workers(client, say)
         # what every student shares goes to each worker once, not with every task
         common = client.scatter(shared_payload(setup), broadcast=True)
         datasets = setup.datasets_dir is not None
