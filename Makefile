@@ -55,6 +55,7 @@ bench: $(VENV)/.installed  ## run the benchmarks
 	$(PY) bench/bench_notebooks.py
 	$(PY) bench/bench_dataset.py
 	$(PY) bench/bench_grading.py
+	$(PY) bench/bench_head.py
 
 clean:  ## remove built course, release and grading output
 	rm -rf build
