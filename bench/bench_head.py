@@ -20,7 +20,6 @@ and what it means for a cluster.
     python bench/bench_head.py [--students 600] [--out build/bench_head]
 """
 import argparse
-import os
 import shutil
 import sqlite3
 import statistics
@@ -36,13 +35,14 @@ from kit.grade import cluster  # noqa: E402
 from kit.grade.limits import Limits  # noqa: E402
 from kit.grade.pool import Outcome, prepare_student, read_report  # noqa: E402
 from kit.grade.template import prepare, rmtree  # noqa: E402
-from kit.paths import ASSIGNMENT, BUILD, default_datasets  # noqa: E402
+from kit.paths import BUILD, default_datasets  # noqa: E402
 from kit.release.build import build_release  # noqa: E402
 from kit.grade.pool import grade_class  # noqa: E402
 from kit.report.outputs import grade_and_report, write_outputs  # noqa: E402
 
 GRADED = "reference"
 STEPS = ("submitted", "autograded", "feedback")
+HEAD = ("course and pack", "unpack", "merge")     # the head's stages per student
 
 
 def rename(work: Path, old: str, new: str) -> None:
@@ -60,11 +60,12 @@ def rename(work: Path, old: str, new: str) -> None:
 
 def replay(graded: bytes, stages: dict):
     """A runner that does the Dask runner's head work for each student (course folder, packed
-    submission; unpacked result, report) with `graded` as every worker's result; stages[name]
-    gets each student's seconds per stage, 'merge' the time the caller took before asking for
-    the next student."""
+    submission; unpacked result, report) with `graded` as every worker's result. stages[name]
+    gets each student's seconds per stage of HEAD ('merge': the time the caller took before
+    asking for the next student) and of 'replay' (the renames); stages['started'] the time the
+    first student was asked for."""
     def run(setup, subs, limits, env):
-        stages["started"] = time.perf_counter()
+        stages["started"].append(time.perf_counter())
         for sub in subs:
             start = time.perf_counter()
             _, root = prepare_student(setup, sub)
@@ -120,31 +121,30 @@ def main(argv=None) -> int:
     setup = prepare(course, out / "class_grading", build=False, datasets_dir=setup.datasets_dir)
     print(f"Merging a class of {args.students} (the reference's graded folder, "
           f"{len(graded) / 1e6:.1f} MB packed, for each) ...", flush=True)
-    stages = {"course and pack": [], "unpack": [], "merge": []}
-    replayed = []
-    stages_all = {**stages, "replay": replayed}
+    stages = {name: [] for name in (*HEAD, "replay", "started")}
     begin = time.perf_counter()
     outcomes = grade_class(class_dir, setup, Limits(sandbox=False), progress=None,
-                           runner=replay(graded, stages_all))
+                           runner=replay(graded, stages))
     ended = time.perf_counter()
     write_outputs(setup)
     reports = time.perf_counter() - ended
     assert len(outcomes) == args.students and all(o.status == "ok" for o in outcomes)
 
-    per_student = [sum(times) for times in zip(*stages.values())]
+    per_student = [sum(times) for times in zip(*(stages[name] for name in HEAD))]
     first, last = slice(0, 100), slice(-100, None)
     print(f"\n{args.students} students, head time per student (median of the first 100 / of "
           "the last 100):")
-    for name, times in stages.items():
-        print(f"  {name:16s} {statistics.median(times[first]):6.3f} s / "
-              f"{statistics.median(times[last]):6.3f} s")
+    for name in HEAD:
+        print(f"  {name:16s} {statistics.median(stages[name][first]):6.3f} s / "
+              f"{statistics.median(stages[name][last]):6.3f} s")
     head = statistics.median(per_student[last])
     print(f"  {'in all':16s} {statistics.median(per_student[first]):6.3f} s / {head:6.3f} s")
-    print(f"  once per run: {stages_all['started'] - begin:.1f} s before the first student "
+    print(f"  once per run: {stages['started'][0] - begin:.1f} s before the first student "
           f"(finding and hashing the submissions), {reports:.1f} s after the last "
           "(grades.csv, the plots, the checks report)")
-    print(f"  the whole run {ended - begin + reports - sum(replayed):.0f} s without the replay's "
-          f"renames ({sum(replayed):.0f} s)")
+    renames = sum(stages["replay"])
+    print(f"  the whole run {ended - begin + reports - renames:.0f} s without the replay's "
+          f"renames ({renames:.0f} s)")
     print(f"  so the head keeps up with a cluster that finishes a student every {head:.2f} s "
           f"({3600 / head:.0f} students per hour): {25 / head:.0f} cores at 25 s of CPU per "
           "student")

@@ -88,18 +88,16 @@ def connect(address: str, timeout: float = 20) -> Client:
             "on this machine without --scheduler") from None
 
 
-def wait_for_workers(client: Client, say=None, poll: float = 1.0) -> None:
+def wait_for_workers(client: Client, say=None) -> None:
     """Return once the cluster has a worker. A scheduler may have none yet (batch jobs still in
-    their queue): say(message) is called once, then the wait lasts until one joins or Ctrl-C."""
+    their queue): say(message) is called, then the wait lasts until one joins or Ctrl-C."""
     if client.nthreads():
         return
     if say is not None:
         say(f"No Dask worker has joined the scheduler at {client.scheduler.address} yet: waiting "
             "for the first one (workers started as batch jobs may still be queued; Ctrl-C "
             "stops) ...")
-    while not client.nthreads():
-        interrupt.check()
-        time.sleep(poll)
+    client.wait_for_workers(1)
 
 
 def pack(folder: Path, names) -> bytes:
