@@ -14,43 +14,53 @@ TEST_ENV = OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# The instructor's tools (requirements.txt: the student package's needs and the grader's), then
+# the maintainers' test and benchmark extras (requirements-dev.txt) for make test and make bench.
+KIT_INSTALLED = $(VENV)/.installed-kit
+DEV_INSTALLED = $(VENV)/.installed-dev
+
+$(KIT_INSTALLED): requirements.txt assignments/student-requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(DEV_INSTALLED): $(KIT_INSTALLED) requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
-demo: $(VENV)/.installed  ## build data and release, grade sample submissions, print the grade table
+demo: $(KIT_INSTALLED)  ## build data and release, grade sample submissions, print the grade table
+	@.ci/system-deps --if-possible bwrap
 	$(PY) -m kit demo
 
-test: system-deps $(VENV)/.installed  ## run the kit's whole test suite (TEST_JOBS files at a time)
+test: system-deps $(DEV_INSTALLED)  ## run the kit's whole test suite (TEST_JOBS files at a time)
 	$(TEST_ENV) $(PY) -m pytest tests -n $(TEST_JOBS) --dist loadfile --durations=30
 
-test-fast: $(VENV)/.installed  ## the tests not marked slow: a quick check while editing
+test-fast: $(DEV_INSTALLED)  ## the tests not marked slow: a quick check while editing
 	$(TEST_ENV) $(PY) -m pytest tests -m "not slow" -n $(TEST_JOBS) --dist loadfile -q
 
 system-deps:  ## the system packages the tests need (Chromium, ChromeDriver, bubblewrap)
 	@.ci/system-deps
 
-readme-images: system-deps $(VENV)/.installed  ## regenerate the README's pictures in docs/images/
+readme-images: system-deps $(DEV_INSTALLED)  ## regenerate the README's pictures in docs/images/
 	$(PY) -m pytest tests/test_browser.py -q -k jupyterlab_student
 	$(PY) -m kit demo
 	$(PY) docs/readme_images.py
 
-data: $(VENV)/.installed  ## build the built-in offline captioning dataset
+data: $(KIT_INSTALLED)  ## build the built-in offline captioning dataset
 	$(PY) -m kit data
 
-release: $(VENV)/.installed  ## build the student release in build/release/
+release: $(KIT_INSTALLED)  ## build the student release in build/release/
 	$(PY) -m kit release
 
-grade: $(VENV)/.installed  ## grade every submission in SUBMISSIONS=DIR (JOBS=n, default cores + 1)
+grade: $(KIT_INSTALLED)  ## grade every submission in SUBMISSIONS=DIR (JOBS=n, default cores + 1)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=DIR [JOBS=n]: DIR holds one folder or .zip per student (make demo grades sample ones)"; exit 2; }
 	$(PY) -m kit grade $(SUBMISSIONS) --jobs $(JOBS)
 
-feedback: $(VENV)/.installed  ## after hand grading: regenerate feedback from the gradebook, one zip per student
+feedback: $(KIT_INSTALLED)  ## after hand grading: regenerate feedback from the gradebook, one zip per student
 	$(PY) -m kit feedback
 
-bench: $(VENV)/.installed  ## run the benchmarks
+bench: $(DEV_INSTALLED)  ## run the benchmarks
 	$(PY) bench/bench_layers.py
 	$(PY) bench/bench_notebooks.py
 	$(PY) bench/bench_dataset.py

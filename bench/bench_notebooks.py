@@ -1,7 +1,6 @@
 """Time each assignment notebook, run top to bottom in a fresh kernel with the reference solution,
-against its budget: 90 s normally (120 s for Gradient_Flow.ipynb), 30 s with NBGRADER_EXECUTION
-set (as while grading, when the training runs and experiments are shortened); the language model
-notebook, which trains longer, 180 s and 45 s. Only the notebooks the course releases
+against its budget (kit.author.facts.BUDGETS: as a student runs it, and with NBGRADER_EXECUTION
+set, as while grading, when the training runs and experiments are shortened). Only the notebooks the course releases
 (assignments/course.toml) are timed. Prints one line per run with the ratio time / budget (<= 1 is within
 budget) and exits with 1 if a run has an error or a test cell that does not earn its points.
 
@@ -32,13 +31,11 @@ from nbgrader.utils import determine_grade, is_grade  # noqa: E402
 from cs231n.coco_utils import default_data_dir  # noqa: E402
 from kit import atomic  # noqa: E402
 from kit.author.course import build_course  # noqa: E402
+from kit.author.facts import BUDGETS  # noqa: E402
 from tests.notebook_support import run_notebook  # noqa: E402
 
 NOTEBOOKS = ("RNN_Captioning.ipynb", "LSTM_Captioning.ipynb", "CharRNN_Language_Model.ipynb",
              "Gradient_Flow.ipynb")
-BUDGETS = {False: 90.0, True: 30.0}   # grading -> seconds
-OWN_BUDGETS = {"CharRNN_Language_Model.ipynb": {False: 180.0, True: 45.0},
-               "Gradient_Flow.ipynb": {False: 120.0, True: 30.0}}
 
 
 def notebook_problems(path: Path, grading: bool, save: Path | None = None
@@ -108,7 +105,7 @@ def main(argv=None) -> int:
                 for problem in problems:
                     print(f"  {name}: {problem}")
                 failed |= bool(problems)
-            median, budget = statistics.median(times), OWN_BUDGETS.get(name, BUDGETS)[grading]
+            median, budget = statistics.median(times), BUDGETS[Path(name).stem][grading]
             mode = "NBGRADER_EXECUTION" if grading else "normal"
             print(f"{name:24s} {mode:18s} {median:6.1f} s  budget {budget:4.0f} s  "
                   f"ratio {median / budget:.2f}", flush=True)

@@ -11,6 +11,7 @@ COMMANDS = {
     "grade": ("grade", "grade a folder of submissions in parallel: grades.csv, plot, feedback"),
     "report": ("report", "rewrite grades.csv and scores.png from the gradebook"),
     "feedback": ("feedback", "regenerate feedback after hand grading; one zip per student"),
+    "facts": ("facts", "write the notebooks' points and budgets into README.md from the course"),
     "demo": ("demo", "release, sample submissions, parallel grading: the whole pipeline"),
 }
 

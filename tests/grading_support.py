@@ -57,9 +57,8 @@ def make_repo(path: Path) -> Path:
     shutil.copytree(ROOT / "cs231n", path / "cs231n", ignore=ignore)
     source = path / "assignments" / "source" / "rnn_captioning"
     source.mkdir(parents=True)
-    for name in ("nbgrader_config.py", "STUDENT_README.md"):
+    for name in ("nbgrader_config.py", "STUDENT_README.md", "student-requirements.txt"):
         shutil.copy2(ROOT / "assignments" / name, path / "assignments" / name)
-    shutil.copy2(ROOT / "requirements.txt", path / "requirements.txt")
     (path / "datasets").mkdir()
     for script in (ROOT / "datasets").glob("*.py"):
         shutil.copy2(script, path / "datasets" / script.name)

@@ -1,19 +1,17 @@
 """The demo's sample submissions and its verdict; the real course graded end to end."""
 import csv
+import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from kit.author.reference_outputs import write_reference_outputs
 from kit.demo import pipeline as demo
 from kit.demo import samples
-from kit.grade.limits import Limits
-from kit.grade.template import prepare
-from kit.paths import ROOT, default_datasets
-from kit.release.build import build_release
-from kit.report.outputs import grade_and_report
+from kit.paths import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -102,21 +100,41 @@ def test_demo_verdict_counts_extra_credit():
     assert demo.expected("bug_x", 70, 67, extra=15) is None
 
 
+def path_without(program: str, folder: Path) -> str:
+    """A PATH with every program of today's PATH but `program`, as links in folder."""
+    folder.mkdir()
+    for directory in os.environ["PATH"].split(os.pathsep):
+        for entry in Path(directory).glob("*") if Path(directory).is_dir() else ():
+            if entry.name != program and not (folder / entry.name).exists():
+                (folder / entry.name).symlink_to(entry)
+    return str(folder)
+
+
 @pytest.mark.slow
-def test_the_real_course_grades_the_samples_as_the_demo_expects(tmp_path):
-    """The real notebooks: full marks for the reference, nothing for the untouched release,
-    partial credit for a bug (the demo grades all the samples the same way)."""
-    released = build_release(tmp_path / "course", tmp_path / "release")
-    described = samples.make_samples(released.folder, tmp_path / "submissions",
-                                     bugs=samples.BUGS[-1:], zipped=("untouched", "reference"))
-    setup = prepare(tmp_path / "course", tmp_path / "grading", build=False,
-                    datasets_dir=default_datasets())
-    grade_and_report(tmp_path / "submissions", setup, Limits(), jobs=0)
-    with open(setup.out_dir / "grades.csv", newline="") as f:
+def test_the_demo_without_bubblewrap_says_so_first_and_grades_every_sample(tmp_path):
+    """`python -m kit demo` on a machine without bubblewrap, as a newcomer first runs it: its
+    first line says the samples are graded outside the sandbox and what to install; the real
+    course then gives every sample the score it should (full marks and the extra credit for the
+    reference, nothing for the untouched release, partial credit for each bug)."""
+    env = {**os.environ, "PATH": path_without("bwrap", tmp_path / "bin")}
+    assert shutil.which("bwrap", path=env["PATH"]) is None
+    run = subprocess.run([sys.executable, "-m", "kit", "demo", "--out", str(tmp_path / "demo"),
+                          "--release", str(tmp_path / "release")], cwd=ROOT, env=env,
+                         capture_output=True, text=True)
+    lines = run.stdout.splitlines()
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert lines[0].startswith("NO SANDBOX: the demo grades its own sample submissions"), lines[:6]
+    assert "apt-get install bubblewrap" in run.stdout
+    assert "Every sample got the score it should" in lines[-1]
+
+    with open(tmp_path / "demo" / "grading" / "grades.csv", newline="") as f:
         rows = {row["student"]: row for row in csv.DictReader(f)}
-    assert set(rows) == set(described)
+    assert set(rows) == {"reference", "untouched", *(bug.name for bug in samples.BUGS)}
+    extra = demo.extra_credit_offered(tmp_path / "demo" / "course" / "source" / "rnn_captioning")
+    assert float(rows["reference"]["extra_credit"]) == extra > 0
+    assert rows["reference"]["autograded"] == rows["reference"]["autograded_max"]
     for student, row in rows.items():
         assert row["status"] == "ok", (student, row["status"])
-        assert demo.expected(student, float(row["autograded"]), float(row["autograded_max"]),
-                             demo.extra_credit_offered(setup.grading_source)) is None
-    assert (setup.course_dir / "feedback" / "reference" / "rnn_captioning" / "RNN_Captioning.html").is_file()
+        assert demo.row_problem(row, extra) is None, row
+    feedback = tmp_path / "demo" / "course" / "feedback" / "reference" / "rnn_captioning"
+    assert (feedback / "RNN_Captioning.html").is_file()

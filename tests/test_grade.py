@@ -198,8 +198,8 @@ def test_every_entry_is_a_student_with_a_row(graded):
                                 "flood_and_memory", "tampered", "patched", "lookup", "stray",
                                 "broken"}
     header = list(next(iter(graded.rows.values())))
-    assert header == ["student", "score", "max_score", "autograded", "autograded_max", "Mini",
-                      "Package_Checks", "status"]
+    assert header == ["student", "score", "max_score", "autograded", "autograded_max",
+                      "extra_credit", "Mini", "Package_Checks", "status"]
     for row in graded.rows.values():
         assert float(row["max_score"]) == total(graded)
         assert float(row["score"]) == float(row["Mini"]) + float(row["Package_Checks"])

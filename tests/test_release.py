@@ -1,6 +1,10 @@
 """The student release: built from the sources, stubbed, complete, and checked for leaks."""
 import argparse
+import functools
+import os
 import shutil
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -8,11 +12,12 @@ import nbformat
 import numpy as np
 import pytest
 
-from cs231n import checks
+from cs231n import checks, points
 from kit.author import course_config as course_setting
+from kit.author import facts
 from kit.author import stubs
 from kit.commands import release as release_command
-from kit.paths import HIDDEN_NOTEBOOK, ROOT
+from kit.paths import ASSIGNMENT, HIDDEN_NOTEBOOK, ROOT
 from kit.release import build as release
 from kit.release import leaks
 from kit.nbgrader_api import course_config
@@ -47,6 +52,8 @@ def test_release_folder_and_zip_hold_what_students_need(built):
                  *result.student_files]:
         assert (folder / name).is_file(), name
     assert (folder / "README.md").read_text() == (repo / "assignments/STUDENT_README.md").read_text()
+    assert ((folder / "requirements.txt").read_text()
+            == (repo / "assignments/student-requirements.txt").read_text())
     with zipfile.ZipFile(result.archive) as zf:
         names = set(zf.namelist())
     on_disk = {f"rnn_captioning/{p.relative_to(folder).as_posix()}" for p in folder.rglob("*")
@@ -200,16 +207,99 @@ def test_secret_lines_leave_out_short_and_public_lines():
     assert leaks.secret_lines(source) == {"y = compute(x, 2)"}
 
 
-def test_the_real_course_release_has_no_leak(tmp_path):
-    """The kit's own notebooks and package give a clean release with the real notebooks."""
+@pytest.fixture(scope="module")
+def real_release(tmp_path_factory):
+    """(course folder, Release) of the kit's own course as released."""
     if not any((ROOT / "assignments" / "source" / "rnn_captioning").glob("*.ipynb")):
         pytest.fail("the course has no notebooks in assignments/source/rnn_captioning/")
-    result = release.build_release(tmp_path / "course", tmp_path / "out")
+    base = tmp_path_factory.mktemp("real")
+    return base / "course", release.build_release(base / "course", base / "out")
+
+
+def test_the_real_course_release_has_no_leak(real_release):
+    """The kit's own notebooks and package give a clean release with the real notebooks."""
+    course_dir, result = real_release
     assert result.notebooks == sorted(course_setting.load(ROOT).notebooks)
     assert "Gradient_Flow" in result.notebooks
-    assert release.check_release(result.archive, tmp_path / "course") == []
-    secrets = leaks.secret_lines(leaks.walk_folder(tmp_path / "course/source/rnn_captioning"))
+    assert release.check_release(result.archive, course_dir) == []
+    secrets = leaks.secret_lines(leaks.walk_folder(course_dir / "source/rnn_captioning"))
     assert len(secrets) > 100   # the check has something to look for
+
+
+def test_the_readme_states_the_course_as_released(real_release):
+    """README.md's table of notebooks, points and budgets is the course's (kit.author.facts), and
+    the points it gives are those python -m cs231n.check adds up in the release."""
+    course_dir, result = real_release
+    stated = facts.readme_block((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert stated == facts.block(course_dir), ("README.md's course facts are out of date: run "
+                                               "`python -m kit facts`")
+    released = [f for f in facts.course_facts(course_dir) if f.released]
+    assert [f.name for f in released[:-1]] == list(course_setting.load(ROOT).notebooks)
+    assert sum(f.autograded for f in released) == sum(
+        points.check_points(result.folder / "cs231n" / points.POINTS_FILE.name).values())
+    assert set(facts.BUDGETS) == {path.stem for path in
+                                  (ROOT / "assignments" / "source" / ASSIGNMENT).glob("*.ipynb")}
+
+
+def fill_answers(released: Path, source: Path) -> None:
+    """Put the source notebook's solution into each code answer cell of a released notebook."""
+    solutions = {cell.metadata["nbgrader"]["grade_id"]: cell.source
+                 for cell in nbformat.read(source, as_version=4).cells
+                 if cell.metadata.get("nbgrader", {}).get("solution")}
+    nb = nbformat.read(released, as_version=4)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution") and cell.cell_type == "code":
+            cell.source = solutions[meta["grade_id"]]
+    nbformat.write(nb, released)
+
+
+@pytest.mark.slow
+def test_the_release_runs_in_an_environment_of_its_own_requirements(real_release, tmp_path):
+    """A new virtual environment made from the release's requirements.txt alone (no nbgrader, no
+    Dask, nothing of the kit's) runs what a student runs, with the reference package dropped into
+    the release: every released notebook top to bottom with jupyter nbconvert (shortened as at
+    grading), `python -m cs231n.check` and `python -m cs231n.submit`."""
+    course_dir, result = real_release
+    requirements = (result.folder / "requirements.txt").read_text()
+    for grader_only in ("nbgrader", "dask", "psutil", "pytest", "torch"):
+        assert grader_only not in requirements, grader_only
+    env_dir, work = tmp_path / "env", shutil.copytree(result.folder, tmp_path / "student")
+    for relative in result.student_files:               # the student's finished work
+        shutil.copy2(ROOT / relative, work / relative)
+    for name in result.notebooks:                        # and the notebooks' own answer cells
+        fill_answers(work / f"{name}.ipynb", course_dir / "source" / ASSIGNMENT / f"{name}.ipynb")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "CS231N_DATASETS", "VIRTUAL_ENV")}
+    env.update(HOME=str(tmp_path / "home"), JUPYTER_PLATFORM_DIRS="1",
+               NBGRADER_EXECUTION="autograde")
+    run = functools.partial(subprocess.run, cwd=work, env=env, capture_output=True, text=True)
+
+    made = run([sys.executable, "-m", "venv", str(env_dir)])
+    assert made.returncode == 0, made.stderr
+    python = env_dir / "bin" / "python"
+    installed = run([str(python), "-m", "pip", "install", "-q", "-r", "requirements.txt"])
+    assert installed.returncode == 0, installed.stderr[-3000:]
+    listed = run([str(python), "-m", "pip", "list", "--format=freeze"]).stdout.lower()
+    assert "nbgrader" not in listed and "distributed" not in listed, listed
+
+    checked = run([str(python), "-m", "cs231n.check", "-q"])
+    assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-3000:]
+    for name in result.notebooks:
+        executed = run([str(env_dir / "bin" / "jupyter"), "nbconvert", "--to", "notebook",
+                        "--execute", "--ExecutePreprocessor.timeout=600",
+                        "--output-dir", str(tmp_path / "executed"), f"{name}.ipynb"])
+        assert executed.returncode == 0, (name, executed.stderr[-3000:])
+        nb = nbformat.read(tmp_path / "executed" / f"{name}.ipynb", as_version=4)
+        errors = [o for cell in nb.cells for o in cell.get("outputs", [])
+                  if o.output_type == "error"]
+        assert not errors, (name, errors[:1])
+    submitted = run([str(python), "-m", "cs231n.submit"])
+    assert submitted.returncode == 0, submitted.stdout[-3000:] + submitted.stderr[-3000:]
+    with zipfile.ZipFile(work / "rnn_captioning_submission.zip") as zf:
+        names = set(zf.namelist())
+    wanted = [*(f"{name}.ipynb" for name in result.notebooks), *result.student_files]
+    assert {f"rnn_captioning/{name}" for name in wanted} <= names, sorted(names)
 
 
 def test_checking_something_that_is_not_a_release_is_a_clear_error(built, tmp_path, capsys):

@@ -42,7 +42,7 @@ stay outside. Without bubblewrap (`apt-get install bubblewrap`) or user namespac
 before it starts, unless --no-sandbox says to run the code with your own rights.
 
 Output (under --out, default build/grading/): grades.csv (student, score, max_score, autograded,
-autograded_max, one column per notebook, status) and scores.png (the class's score distribution);
+autograded_max, extra_credit, one column per notebook, status) and scores.png (the class's score distribution);
 feedback/<student>.zip (the student's feedback HTML, from <course>/feedback/<student>/rnn_captioning/);
 autograded notebooks in <course>/autograded/.
 """

@@ -42,15 +42,23 @@ def expected(student: str, autograded: float, maximum: float, extra: float = 0.0
     return None if 0 < autograded < best else f"expected partial credit (0 < score < {best:g})"
 
 
+def row_problem(row: dict[str, str], extra: float = 0.0) -> str | None:
+    """expected() of a row of grades.csv (its autograded points and extra credit), the course
+    offering `extra` points of extra credit."""
+    return expected(row["student"], float(row["autograded"]) + float(row["extra_credit"]),
+                    float(row["autograded_max"]), extra)
+
+
 def extra_credit_offered(source: Path) -> float:
     """The extra credit the test cells of an assignment folder's notebooks offer in all."""
     return sum(sum(extra_credit.cells_worth(nbformat.read(path, as_version=4)).values())
                for path in sorted(Path(source).glob("*.ipynb")))
 
 
-def run(out: Path = DEMO, jobs: int = 0) -> int:
-    """The whole demo into the folder out with `jobs` workers (0: one more than the cores); 0 when
-    every sample got the score it should, else 1."""
+def run(out: Path = DEMO, jobs: int = 0, sandbox: bool = True, release_dir: Path = RELEASE) -> int:
+    """The whole demo into the folder out with `jobs` workers (0: one more than the cores), the
+    samples' code in the grading sandbox unless `sandbox` is False, the release into release_dir;
+    0 when every sample got the score it should, else 1."""
     start = time.time()
     datasets = default_datasets()
     print("[1/4] Built-in dataset ...", flush=True)
@@ -59,8 +67,8 @@ def run(out: Path = DEMO, jobs: int = 0) -> int:
     demo = Path(out).resolve()
     course_dir = demo / "course"
     (course_dir / "gradebook.db").unlink(missing_ok=True)
-    print(f"[2/4] Student release in {RELEASE}/ ...", flush=True)
-    released = build_release(course_dir, RELEASE)
+    print(f"[2/4] Student release in {release_dir}/ ...", flush=True)
+    released = build_release(course_dir, release_dir)
     print(f"      {released.folder} and {released.archive}: leak check passed")
 
     print(f"[3/4] Sample submissions in {demo / 'submissions'}/ ...", flush=True)
@@ -73,7 +81,7 @@ def run(out: Path = DEMO, jobs: int = 0) -> int:
     workers = jobs or default_jobs()
     print(f"[4/4] Grading {len(described)} submissions with {min(workers, len(described))} "
           "parallel workers ...", flush=True)
-    grade_and_report(demo / "submissions", setup, Limits(), jobs)
+    grade_and_report(demo / "submissions", setup, Limits(sandbox=sandbox), jobs)
 
     header, rows = table(setup.db_url, course_id(course_dir), load_statuses(setup.out_dir))
     print()
@@ -82,10 +90,10 @@ def run(out: Path = DEMO, jobs: int = 0) -> int:
     extra = extra_credit_offered(setup.grading_source)
     for row in rows:
         record = dict(zip(header, row))
-        problem = expected(record["student"], float(record["autograded"]),
-                           float(record["autograded_max"]), extra)
+        problem = row_problem(record, extra)
         if problem:
-            wrong.append(f"{record['student']}: {record['autograded']} autograded points, {problem}")
+            wrong.append(f"{record['student']}: {record['autograded']} autograded points and "
+                         f"{record['extra_credit']} of extra credit, {problem}")
     print(f"\nDemo finished in {time.time() - start:.0f} s.")
     if wrong or len(rows) != len(described):
         print("UNEXPECTED SCORES:\n  " + "\n  ".join(wrong or ["a sample was not graded"]))

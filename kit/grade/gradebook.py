@@ -16,8 +16,10 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 
-from nbgrader.api import Gradebook, MissingEntry
-from sqlalchemy import Column, MetaData, String, Table, create_engine, delete, inspect, select
+from nbgrader.api import (Assignment, Grade, GradeCell, Gradebook, MissingEntry,
+                          SubmittedAssignment, SubmittedNotebook)
+from sqlalchemy import (Column, MetaData, String, Table, create_engine, delete, func, inspect,
+                        select)
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from ..nbgrader_api import tools_on_path
@@ -28,13 +30,15 @@ tools_on_path()
 @dataclass(frozen=True)
 class StudentScores:
     """A student's scores in the gradebook: total and maximum (test cells and answers graded by
-    hand), the same for the code cells only (what the autograder scores), and per notebook."""
+    hand, extra credit included), the same for the code cells only (what the autograder scores,
+    extra credit included), the extra credit of the code cells, and per notebook."""
     student: str
     score: float
     max_score: float
     code_score: float
     max_code_score: float
     notebooks: dict[str, float]
+    code_extra_credit: float = 0.0
 
 
 LEDGER = Table("kit_merged", MetaData(),
@@ -131,11 +135,20 @@ def class_scores(url: str, course_id: str, assignment: str) -> list[StudentScore
     """The scores of every student with a submission of the assignment, sorted by student id."""
     rows = []
     with Gradebook(url, course_id) as gb:
+        extra = dict(gb.db.query(SubmittedAssignment.student_id, func.sum(Grade.extra_credit))
+                     .join(Assignment, SubmittedAssignment.assignment_id == Assignment.id)
+                     .join(SubmittedNotebook,
+                           SubmittedNotebook.assignment_id == SubmittedAssignment.id)
+                     .join(Grade, Grade.notebook_id == SubmittedNotebook.id)
+                     .join(GradeCell, GradeCell.id == Grade.cell_id)
+                     .filter(Assignment.name == assignment, GradeCell.cell_type == "code")
+                     .group_by(SubmittedAssignment.student_id))
         for submission in gb.assignment_submissions(assignment):
             notebooks = {nb.name: float(nb.score) for nb in submission.notebooks}
             rows.append(StudentScores(submission.student.id, float(submission.score),
                                       float(submission.max_score), float(submission.code_score),
-                                      float(submission.max_code_score), notebooks))
+                                      float(submission.max_code_score), notebooks,
+                                      float(extra.get(submission.student.id) or 0.0)))
     return sorted(rows, key=lambda row: row.student)
 
 

@@ -14,6 +14,7 @@ from ..paths import ASSIGNMENT, COURSE, IGNORE, REFERENCE_ONLY, REFERENCE_OUTPUT
 from . import leaks
 
 STUDENT_README = "STUDENT_README.md"
+STUDENT_REQUIREMENTS = "student-requirements.txt"   # the release's requirements.txt
 
 
 class ReleaseError(RuntimeError):
@@ -104,7 +105,7 @@ def build_release(course_dir: Path = COURSE, out_dir: Path = RELEASE,
         for filename in filenames:
             os.chmod(Path(dirpath) / filename, 0o644)
     shutil.copy2(root / "assignments" / STUDENT_README, tmp / "README.md")
-    shutil.copy2(root / "requirements.txt", tmp / "requirements.txt")
+    shutil.copy2(root / "assignments" / STUDENT_REQUIREMENTS, tmp / "requirements.txt")
 
     secrets = leaks.secret_lines(leaks.walk_folder(source))
     expressions = leaks.secret_expressions(leaks.walk_folder(source))

@@ -19,16 +19,18 @@ def fmt(value: float) -> str:
 
 def table(db_url: str, cid: str, statuses: dict[str, str]) -> tuple[list[str], list[list[str]]]:
     """(header, rows) of the grade table: student, score, max_score (everything, answers graded
-    by hand included), autograded, autograded_max (the test cells), one column per notebook,
+    by hand and extra credit included), autograded, autograded_max (the test cells, extra credit
+    apart), extra_credit (what the extra-credit test cells earned), one column per notebook,
     status."""
     maxima = gradebook.notebook_max_scores(db_url, cid, ASSIGNMENT)
     notebooks = sorted(maxima)
-    header = ["student", "score", "max_score", "autograded", "autograded_max", *notebooks,
-              "status"]
+    header = ["student", "score", "max_score", "autograded", "autograded_max", "extra_credit",
+              *notebooks, "status"]
     rows = []
     for entry in gradebook.class_scores(db_url, cid, ASSIGNMENT):
         rows.append([entry.student, fmt(entry.score), fmt(entry.max_score),
-                     fmt(entry.code_score), fmt(entry.max_code_score),
+                     fmt(entry.code_score - entry.code_extra_credit), fmt(entry.max_code_score),
+                     fmt(entry.code_extra_credit),
                      *(fmt(entry.notebooks.get(nb, 0.0)) for nb in notebooks),
                      statuses.get(entry.student, "")])
     return header, rows
