@@ -38,14 +38,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         check_available()
     except SandboxError as error:
-        print(NO_SANDBOX.format(reason=error), flush=True)
+        print(NO_SANDBOX.format(reason=error.reason), flush=True)
         return pipeline.run(args.out, args.jobs, sandbox=False, release_dir=args.release)
     return pipeline.run(args.out, args.jobs, release_dir=args.release)
 
 
 NO_SANDBOX = """\
 NO SANDBOX: the demo grades its own sample submissions with your rights, outside the sandbox.
-  Grading runs student code in a bubblewrap sandbox and none can be made here. The samples are
-  the kit's own code, so the demo goes on; `kit grade` refuses to grade students like this.
-  To grade students: {reason}. As root on Debian/Ubuntu, `make system-deps` installs it.
+  Grading runs student code in a bubblewrap sandbox, and none can be made here: {reason}.
+  The samples are the kit's own code, so the demo goes on; `kit grade` refuses to grade students
+  without a sandbox. Install bubblewrap (Debian/Ubuntu: `sudo apt-get install bubblewrap`, or
+  `make system-deps` as root) and allow unprivileged user namespaces (see the README's
+  Troubleshooting), then run `make demo` again.
 """

@@ -193,7 +193,7 @@ def check_workers(client: Client) -> None:
     if problems:
         worker, problem = next(iter(problems.items()))
         raise SandboxError(f"{len(problems)} of {len(client.nthreads())} Dask worker(s) cannot "
-                           f"make the grading sandbox; {worker}: {problem}")
+                           f"make the grading sandbox; {worker}: {problem}", hint="")
 
 
 _TASKS: dict[str, int] = {}     # on a worker: key of a grading task -> its kit worker's pid

@@ -83,13 +83,17 @@ os.execv(sys.argv[2], sys.argv[2:])
 
 
 class SandboxError(RuntimeError):
-    """No sandbox can be made on this machine."""
+    """No sandbox can be made on this machine: `reason` says why, the message also what to do."""
+
+    def __init__(self, reason: str, hint: str = INSTALL_HINT):
+        super().__init__(f"{reason}: {hint}" if hint else reason)
+        self.reason = reason
 
 
 def _bwrap() -> str:
     path = shutil.which("bwrap")
     if path is None:
-        raise SandboxError(f"bubblewrap (bwrap) is not installed: {INSTALL_HINT}")
+        raise SandboxError("bubblewrap (bwrap) is not installed")
     return path
 
 
@@ -261,10 +265,10 @@ def check_available() -> None:
     try:
         proc = subprocess.run(command, capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as error:
-        raise SandboxError(f"bubblewrap could not start a sandbox ({error}): {INSTALL_HINT}")
+        raise SandboxError(f"bubblewrap could not start a sandbox ({error})")
     if proc.returncode != 0:
         raise SandboxError(f"bubblewrap could not make a sandbox here ({proc.stderr.strip()}); "
-                           f"user namespaces may be disabled: {INSTALL_HINT}")
+                           "user namespaces may be disabled")
 
 
 _kernel_cpu = [0.0]   # CPU seconds of the sandboxed kernels this process has shut down
