@@ -103,3 +103,33 @@ def test_the_programs_copied_into_the_course_need_no_kit(name):
 def test_every_module_imports_and_says_what_it_is_for(name):
     module = importlib.import_module(name)
     assert module.__doc__ and module.__doc__.strip(), f"{name} has no docstring"
+
+
+# What a student's Windows or macOS machine lacks: POSIX-only modules and calls.
+POSIX_ONLY_MODULES = {"resource", "fcntl", "termios", "pwd", "grp", "posix", "pty", "tty"}
+POSIX_ONLY_CALLS = {"fork", "forkpty", "getuid", "geteuid", "setuid", "setsid", "killpg",
+                    "sched_getaffinity", "SIGALRM", "SIGKILL", "alarm"}
+
+
+def test_the_student_package_needs_nothing_linux_only():
+    """cs231n runs on students' laptops: no POSIX-only module, call or signal, no shell script
+    the release needs (its datasets/*.sh have Python twins)."""
+    package = KIT.parent / "cs231n"
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = ([alias.name.split(".")[0] for alias in node.names]
+                     if isinstance(node, ast.Import) else
+                     [(node.module or "").split(".")[0]] if isinstance(node, ast.ImportFrom) else [])
+            found += [f"{path.name}: import {n}" for n in names if n in POSIX_ONLY_MODULES]
+            if isinstance(node, ast.Attribute) and node.attr in POSIX_ONLY_CALLS:
+                found.append(f"{path.name}:{node.lineno}: .{node.attr}")
+    assert not found, found
+    for script in (KIT.parent / "datasets").glob("*.sh"):
+        assert script.with_suffix(".py").is_file(), f"{script.name} has no Python twin"
+
+
+def test_the_portability_check_sees_a_posix_call(tmp_path):
+    tree = ast.parse("import os\nos.fork()\n")
+    assert any(isinstance(n, ast.Attribute) and n.attr in POSIX_ONLY_CALLS for n in ast.walk(tree))
