@@ -9,7 +9,7 @@ JOBS   ?= 0
 TEST_JOBS ?= 2
 TEST_ENV = OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: help demo test test-fast system-deps readme-images data release grade feedback bench clean distclean
+.PHONY: help demo test test-fast coverage system-deps readme-images data release grade feedback bench clean distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
@@ -38,6 +38,9 @@ test: system-deps $(DEV_INSTALLED)  ## run the kit's whole test suite (TEST_JOBS
 
 test-fast: $(DEV_INSTALLED)  ## the tests not marked slow: a quick check while editing
 	$(TEST_ENV) $(PY) -m pytest tests -m "not slow" -n $(TEST_JOBS) --dist loadfile -q
+
+coverage: system-deps $(DEV_INSTALLED)  ## the whole test suite with line coverage of kit/ and cs231n/ (in the test processes)
+	$(TEST_ENV) $(PY) -m pytest tests -n $(TEST_JOBS) --dist loadfile -q --cov=kit --cov=cs231n --cov-report=term:skip-covered --cov-report=json:build/coverage.json
 
 system-deps:  ## the system packages the tests need (Chromium, ChromeDriver, bubblewrap)
 	@.ci/system-deps

@@ -6,8 +6,15 @@
   real COCO files (see the dataset format page), with the arrays that were written.
 - ``word_to_idx``: a small vocabulary with the four special tokens at their usual indices.
 - ``postgres_server``: a PostgreSQL server for the whole session (tests/postgres_support.py).
+- ``builtin_dataset``: the built-in dataset in the kit's datasets folder, as `make data` builds it.
+
+The reference outputs that courses built by the tests need are generated once per version of the
+code and kept in build/test-cache/ (KIT_REFERENCE_CACHE, kit/author/reference_outputs.py);
+tests/test_reference_outputs.py generates them without it.
 """
+import importlib.util
 import json
+import os
 
 import h5py
 import numpy as np
@@ -17,6 +24,9 @@ SPECIAL_TOKENS = ["<NULL>", "<START>", "<END>", "<UNK>"]
 
 
 def pytest_configure(config):
+    from kit.author.reference_outputs import CACHE_ENV
+    from kit.paths import BUILD
+    os.environ.setdefault(CACHE_ENV, str(BUILD / "test-cache"))
     config.addinivalue_line(
         "markers", "kit_extra: behaviour the kit adds beyond the classic cs231n interface")
 
@@ -42,6 +52,19 @@ def postgres_server():
     server = PostgresServer()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def builtin_dataset():
+    """The built-in dataset where the kit keeps it (kit.paths.default_datasets()), built by
+    datasets/builtin_captioning.py unless a current one is there: one build for every test file
+    (a build writes a temporary folder renamed into place, so files built at once are safe)."""
+    from kit.paths import ROOT, default_datasets
+    spec = importlib.util.spec_from_file_location("builtin_captioning",
+                                                  ROOT / "datasets" / "builtin_captioning.py")
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    return builder.build(default_datasets() / "builtin_captioning")
 
 
 @pytest.fixture

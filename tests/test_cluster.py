@@ -268,6 +268,12 @@ pool.collect = collect
 """
 
 
+def ctrl_c_as_in_a_terminal() -> None:
+    """Ctrl-C's default action in the grading process, as in a terminal, even when the tests
+    were started in the background of a shell, which ignores SIGINT (and its children with it)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("stop", ["SIGKILL", "Ctrl-C", "Ctrl-C lost in a finalizer",
                                   "Ctrl-C on Dask"])
 def test_a_run_killed_mid_class_is_resumed_where_it_stopped(course, local, tmp_path, stop,
@@ -285,7 +291,8 @@ def test_a_run_killed_mid_class_is_resumed_where_it_stopped(course, local, tmp_p
         code = "from kit.grade.cluster import connect, dask_runner\n" + code
     run = subprocess.Popen([sys.executable, "-c", code, str(setup.course_dir),
                             str(setup.out_dir), str(course.repo), str(course.submissions)],
-                           cwd=ROOT, stderr=subprocess.PIPE, text=True)
+                           cwd=ROOT, stderr=subprocess.PIPE, text=True,
+                           preexec_fn=ctrl_c_as_in_a_terminal)
     if stop == "Ctrl-C lost in a finalizer":
         _, stderr = run.communicate(timeout=600)
         assert "Exception ignored in" in stderr and "KeyboardInterrupt" in stderr

@@ -9,7 +9,6 @@ bench/bench_notebooks.py, not asserted here).
 from __future__ import annotations
 
 import ast
-import importlib.util
 import re
 import time
 from pathlib import Path
@@ -153,16 +152,6 @@ def test_inline_questions_have_a_mark_scheme_and_a_hand_graded_answer(name):
 def report(request, text: str) -> None:
     """Show a measurement at the end of pytest's output (tests/conftest.py)."""
     request.node.user_properties.append(("measured", text))
-
-
-@pytest.fixture(scope="session")
-def builtin_dataset(tmp_path_factory) -> Path:
-    """The built-in dataset, built once for the session by datasets/builtin_captioning.py."""
-    spec = importlib.util.spec_from_file_location("builtin_captioning",
-                                                  ROOT / "datasets" / "builtin_captioning.py")
-    builder = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(builder)
-    return builder.build(tmp_path_factory.mktemp("datasets") / "builtin_captioning")
 
 
 @pytest.fixture(scope="module")

@@ -34,8 +34,27 @@ def generate_in_fresh_process(dest: Path, cwd: Path = ROOT, pythonpath: str | No
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def generated_for_real():
+    """The generator itself is under test here: no cached file (tests/conftest.py)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv(reference_outputs.CACHE_ENV, raising=False)
+        yield
+
+
+def test_a_cached_file_is_the_file_the_code_generates(tmp_path, monkeypatch, generated):
+    """KIT_REFERENCE_CACHE: the first build keeps the file, the second copies it, byte for byte."""
+    monkeypatch.setenv(reference_outputs.CACHE_ENV, str(tmp_path / "cache"))
+    (first,) = reference_outputs.write_reference_outputs(tmp_path / "a")
+    (kept,) = (tmp_path / "cache").iterdir()
+    assert first.read_bytes() == kept.read_bytes() == generated.read_bytes()
+    kept.write_bytes(b"kept")               # the next build copies the kept file
+    (second,) = reference_outputs.write_reference_outputs(tmp_path / "b")
+    assert second.read_bytes() == b"kept"
+
+
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory) -> Path:
+def generated(generated_for_real, tmp_path_factory) -> Path:
     (path,) = reference_outputs.write_reference_outputs(tmp_path_factory.mktemp("generated"))
     return path
 

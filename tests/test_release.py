@@ -255,7 +255,8 @@ def fill_answers(released: Path, source: Path) -> None:
 
 
 @pytest.mark.slow
-def test_the_release_runs_in_an_environment_of_its_own_requirements(real_release, tmp_path):
+def test_the_release_runs_in_an_environment_of_its_own_requirements(real_release, tmp_path,
+                                                                   request):
     """A new virtual environment made from the release's requirements.txt alone (no nbgrader, no
     Dask, nothing of the kit's) runs what a student runs, with the reference package dropped into
     the release: every released notebook top to bottom with jupyter nbconvert (shortened as at
@@ -282,6 +283,10 @@ def test_the_release_runs_in_an_environment_of_its_own_requirements(real_release
     assert installed.returncode == 0, installed.stderr[-3000:]
     listed = run([str(python), "-m", "pip", "list", "--format=freeze"]).stdout.lower()
     assert "nbgrader" not in listed and "distributed" not in listed, listed
+    size = sum(f.stat().st_size for f in env_dir.rglob("*") if f.is_file() and not f.is_symlink())
+    request.node.user_properties.append(
+        ("measured", f"the students' environment (release requirements.txt): "
+                     f"{len(listed.split())} packages, {size / 2**20:.0f} MB"))
 
     checked = run([str(python), "-m", "cs231n.check", "-q"])
     assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-3000:]

@@ -1,7 +1,6 @@
 """The built-in dataset teaches: a captioner trained for about a minute describes the val images, the
 same captioner trained on shuffled features cannot, and the classic "overfit 50 captions" exercise
 works on it with the classic settings."""
-import importlib.util
 import re
 from pathlib import Path
 
@@ -17,12 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    spec = importlib.util.spec_from_file_location("builtin_captioning",
-                                                  ROOT / "datasets" / "builtin_captioning.py")
-    builder = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(builder)
-    return builder.build(tmp_path_factory.mktemp("datasets") / "builtin_captioning")
+def built(builtin_dataset):
+    return builtin_dataset
 
 
 @pytest.mark.slow
