@@ -147,6 +147,44 @@ def test_inline_questions_have_a_mark_scheme_and_a_hand_graded_answer(name):
         assert answer.metadata["nbgrader"]["grade_id"] == question_id + "_answer"
 
 
+CLASSIC_LAYOUTS = [ROOT / "tests" / "classic_solution_2017" / "rnn_layers.py",
+                   ROOT / "tests" / "classic_solution_2021" / "rnn_layers.py"]
+
+
+def code_of(nb) -> ast.Module:
+    """The notebook's code cells as one module (IPython's %magics and !commands left out)."""
+    lines = [line for cell in nb.cells if cell.cell_type == "code"
+             for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+    return ast.parse("\n".join(lines))
+
+
+def defined_at_top(path: Path) -> set[str]:
+    """The names a module defines or imports at its top level."""
+    names = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.Assign):
+            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    return names
+
+
+@pytest.mark.parametrize("name", ["RNN_Captioning.ipynb", "LSTM_Captioning.ipynb"])
+@pytest.mark.parametrize("layout", CLASSIC_LAYOUTS, ids=lambda path: path.parent.name)
+def test_the_captioning_notebooks_use_only_what_every_layout_s_rnn_layers_has(name, layout):
+    """The notebooks star-import cs231n.rnn_layers, the student's file: a name they use from it
+    must be in it in every year's layout (affine_forward, say, is in layers.py before 2021)."""
+    import cs231n.rnn_layers as kit_layers
+    tree = code_of(read(name))
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    from_layers = {n for n in used if not n.startswith("_") and callable(getattr(kit_layers, n, None))
+                   and getattr(kit_layers, n).__module__.startswith("cs231n")}
+    missing = sorted(from_layers - defined_at_top(layout))
+    assert not missing, f"{name} uses {missing}, which {layout.parent.name}/rnn_layers.py lacks"
+
+
 # --- executing them ------------------------------------------------------------------------------
 
 def report(request, text: str) -> None:
