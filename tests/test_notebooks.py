@@ -21,6 +21,7 @@ from nbgrader.validator import Validator
 from traitlets.config import Config
 
 from cs231n import checks
+from kit.author.facts import BUDGETS
 from kit.grade import extra_credit
 from kit.paths import ASSIGNMENT
 from kit.release import build as release
@@ -224,7 +225,7 @@ def validate(path: Path, invert: bool) -> tuple[dict, float]:
 def test_source_notebook_runs_in_full_and_earns_every_point(request, built, name):
     nb, seconds = run_notebook(built[0] / name, grading=False)
     report(request, f"{name} with the reference solution: {seconds:.1f} s "
-                    f"(budget {120 if name == 'Gradient_Flow.ipynb' else 90} s)")
+                    f"(budget {BUDGETS[Path(name).stem][0]} s)")
     for cell in nb.cells:
         if cell.cell_type == "code":
             assert cell.execution_count is not None
@@ -239,7 +240,7 @@ def test_source_notebook_runs_in_full_and_earns_every_point(request, built, name
 def test_source_notebook_passes_nbgrader_validate(request, built, name):
     result, seconds = validate(built[0] / name, invert=False)
     report(request, f"{name}, nbgrader validate (NBGRADER_EXECUTION set): {seconds:.1f} s "
-                    f"(budget 30 s)")
+                    f"(budget {BUDGETS[Path(name).stem][1]} s)")
     assert result == {}, result
 
 

@@ -4,11 +4,14 @@ end with every point, normally and as while grading; their run times are reporte
 90 s and 30 s, are watched by `python bench/bench_notebooks.py --fullsize`)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import h5py
 import pytest
 from nbgrader.utils import determine_grade, is_grade
 
 from cs231n.coco_utils import load_coco_data
+from kit.author.facts import BUDGETS
 from kit.paths import ASSIGNMENT
 from kit.release import build as release
 from tests.notebook_support import run_notebook
@@ -55,7 +58,7 @@ def test_the_files_have_the_real_sizes_and_dtypes(fullsize_coco, capsys):
 @pytest.mark.parametrize("name", COCO_NOTEBOOKS)
 def test_notebook_runs_on_fullsize_coco(request, course_with_fullsize_coco, name, grading):
     nb, seconds = run_notebook(course_with_fullsize_coco / name, grading=grading)
-    budget = 30 if grading else 90
+    budget = BUDGETS[Path(name).stem][grading]
     report(request, f"{name} on full-size COCO files, {'grading' if grading else 'interactive'}: "
                     f"{seconds:.1f} s (budget {budget} s)")
     outputs = "".join(o.get("text", "") for cell in nb.cells for o in cell.get("outputs", []))
