@@ -241,6 +241,20 @@ def test_the_readme_states_the_course_as_released(real_release):
                                   (ROOT / "assignments" / "source" / ASSIGNMENT).glob("*.ipynb")}
 
 
+def test_kit_facts_rewrites_a_stale_readme_and_only_its_block(real_release, tmp_path):
+    course_dir, _ = real_release
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    stale = text.replace(facts.readme_block(text), "| `RNN_Captioning` | yes | 67 |")
+    readme = tmp_path / "README.md"
+    readme.write_text(stale, encoding="utf-8")
+    assert facts.write_readme(course_dir, readme) is True
+    assert readme.read_text(encoding="utf-8") == text
+    assert facts.write_readme(course_dir, readme) is False
+    readme.write_text("# no block\n", encoding="utf-8")
+    with pytest.raises(facts.FactsError, match="course-facts: begin"):
+        facts.write_readme(course_dir, readme)
+
+
 def fill_answers(released: Path, source: Path) -> None:
     """Put the source notebook's solution into each code answer cell of a released notebook."""
     solutions = {cell.metadata["nbgrader"]["grade_id"]: cell.source
