@@ -35,12 +35,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 @options.reports(ValueError, SandboxError)
 def run(args: argparse.Namespace) -> int:
     check_jobs(args.jobs)
+    sandbox = True
     try:
         check_available()
     except SandboxError as error:
         print(NO_SANDBOX.format(reason=error.reason), flush=True)
-        return pipeline.run(args.out, args.jobs, sandbox=False, release_dir=args.release)
-    return pipeline.run(args.out, args.jobs, release_dir=args.release)
+        sandbox = False
+    return pipeline.run(args.out, args.jobs, sandbox=sandbox, release_dir=args.release)
 
 
 NO_SANDBOX = """\
